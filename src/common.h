@@ -1,0 +1,56 @@
+/* Shared conventions: error codes, exit codes, small helpers. */
+#ifndef KA_COMMON_H
+#define KA_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sysexits.h>
+
+/* Functions return 0 on success or one of these negative codes, and fill a
+ * caller-supplied buffer of ERRLEN bytes with a sentence a user can act on. */
+#define ERRLEN 512
+
+enum ka_err {
+	KA_OK = 0,
+	KA_ERR = -1,        /* generic failure (I/O, library error) */
+	KA_TRANSIENT = -2,  /* worth retrying later: network, server down, timeout */
+	KA_PERMANENT = -3,  /* retrying will not help: auth refused, bad host key */
+	KA_NOENT = -4,      /* no such file or directory */
+	KA_EXISTS = -5,     /* target already exists */
+	KA_NOSPACE = -6,    /* disk full: transient, but worth naming */
+	KA_INVALID = -7,    /* invalid input data */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation that cannot fail (aborts with a message on out-of-memory). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Formatted allocation; never NULL. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Current wall-clock time in seconds and milliseconds. */
+int64_t now_s(void);
+int64_t now_ms(void);
+
+/* Format a UNIX time as RFC 3339 UTC ("2026-11-23T10:00:00Z"). */
+void format_time(int64_t t, char *buf, size_t len);
+/* Parse RFC 3339 / "YYYY-MM-DD[ HH:MM[:SS]]" (UTC) or a relative "-2h", "30m", "7d".
+ * Returns 0 and sets *out, or -1. */
+int parse_time_arg(const char *s, int64_t now, int64_t *out);
+
+/* Glob match (fnmatch with FNM_PERIOD semantics left to the caller). */
+int name_matches(const char *pattern, const char *name);
+
+/* Join a directory and a name with exactly one slash; caller frees. */
+char *path_join(const char *dir, const char *name);
+/* Last component of a path (pointer into s). */
+const char *path_base(const char *s);
+
+/* Write a random 64-bit value (getrandom). */
+uint64_t random_u64(void);
+
+#endif

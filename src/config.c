@@ -1,0 +1,518 @@
+/* INI (iniparser) → typed, checked structs. Every error names the file, the
+ * section and the key, and config_load collects all of them before failing. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <iniparser.h>
+
+#include "common.h"
+#include "formats/format.h"
+#include "log.h"
+#include "transports/transport.h"
+
+#define DEFAULT_CONFIG "/etc/kargo-agent/kargo-agent.ini"
+
+static const char *const agent_keys[] = {
+	"spool_dir", "manifest", "log_level", "poll_interval", "rescan_interval",
+	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size", NULL,
+};
+
+static const char *const route_keys[] = {
+	"source", "dest", "pattern", "format", "after", "quarantine", "stable_seconds",
+	"done_marker", "temp_prefix", "temp_suffix", "on_exists", "max_attempts",
+	"enabled", NULL,
+};
+
+/* What config_load is working on, for error messages and relative paths. */
+struct loader {
+	const char *file;
+	char *dir;          /* the config file's directory */
+	struct diag *d;
+};
+
+const char *config_default_path(const char *opt)
+{
+	if (opt && *opt)
+		return opt;
+	const char *env = getenv("KARGO_AGENT_CONFIG");
+	return env && *env ? env : DEFAULT_CONFIG;
+}
+
+const char *section_get(const struct section *s, const char *key, const char *def)
+{
+	for (size_t i = 0; i < s->nkv; i++)
+		if (strcmp(s->kv[i].key, key) == 0)
+			return s->kv[i].value;
+	return def;
+}
+
+static int in_list(const char *const *list, const char *key)
+{
+	for (; list && *list; list++)
+		if (strcmp(*list, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* Copy section SEC's keys ("sec:key" in iniparser) into S. */
+static void section_read(dictionary *ini, const char *sec, const char *name,
+			 struct section *s)
+{
+	int n = iniparser_getsecnkeys(ini, sec);
+	s->name = xstrdup(name);
+	s->nkv = 0;
+	s->kv = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*s->kv));
+	if (n <= 0)
+		return;
+	const char **keys = xcalloc((size_t)n, sizeof(*keys));
+	iniparser_getseckeys(ini, sec, keys);
+	size_t plen = strlen(sec) + 1;
+	for (int i = 0; i < n; i++) {
+		const char *v = iniparser_getstring(ini, keys[i], "");
+		s->kv[s->nkv].key = xstrdup(keys[i] + plen);
+		s->kv[s->nkv].value = xstrdup(v ? v : "");
+		s->nkv++;
+	}
+	free(keys);
+}
+
+static void section_release(struct section *s)
+{
+	for (size_t i = 0; i < s->nkv; i++) {
+		free(s->kv[i].key);
+		free(s->kv[i].value);
+	}
+	free(s->kv);
+	free(s->name);
+	memset(s, 0, sizeof(*s));
+}
+
+static void check_keys(struct loader *ld, const char *sec, const struct section *s,
+		       const char *const *allowed, const char *const *allowed2)
+{
+	for (size_t i = 0; i < s->nkv; i++)
+		if (!in_list(allowed, s->kv[i].key) && !in_list(allowed2, s->kv[i].key))
+			diag_add(ld->d, "%s: [%s] %s: unknown key", ld->file, sec, s->kv[i].key);
+}
+
+/* A non-negative integer within [min, max]; reports and keeps DEF otherwise. */
+static int get_int(struct loader *ld, const char *sec, const struct section *s,
+		   const char *key, int def, int min, int max)
+{
+	const char *v = section_get(s, key, NULL);
+	if (!v)
+		return def;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || end == v || *end != '\0' || n < min || n > max) {
+		diag_add(ld->d, "%s: [%s] %s: '%s' is not a whole number between %d and %d",
+			 ld->file, sec, key, v, min, max);
+		return def;
+	}
+	return (int)n;
+}
+
+static int get_bool(struct loader *ld, const char *sec, const struct section *s,
+		    const char *key, int def)
+{
+	const char *v = section_get(s, key, NULL);
+	if (!v)
+		return def;
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
+		return 1;
+	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
+		return 0;
+	diag_add(ld->d, "%s: [%s] %s: '%s' is not yes or no", ld->file, sec, key, v);
+	return def;
+}
+
+/* A local path; relative paths are taken from the config file's directory. */
+static char *local_path(const struct loader *ld, const char *v)
+{
+	if (v[0] == '/' || !ld->dir)
+		return xstrdup(v);
+	return path_join(ld->dir, v);
+}
+
+static char *get_path(struct loader *ld, const struct section *s, const char *key,
+		      const char *def)
+{
+	const char *v = section_get(s, key, def);
+	return v ? local_path(ld, v) : NULL;
+}
+
+static void load_agent(struct loader *ld, dictionary *ini, struct agent_config *a)
+{
+	struct section s = { 0 };
+	if (iniparser_find_entry(ini, "agent"))
+		section_read(ini, "agent", "agent", &s);
+	check_keys(ld, "agent", &s, agent_keys, NULL);
+	a->spool_dir = get_path(ld, &s, "spool_dir", "/var/spool/kargo-agent");
+	a->manifest = get_path(ld, &s, "manifest", "/var/lib/kargo-agent/manifest.db");
+	a->log_level = xstrdup(section_get(&s, "log_level", "info"));
+	enum log_level lv;
+	if (log_level_parse(a->log_level, &lv) != 0)
+		diag_add(ld->d, "%s: [agent] log_level: '%s' is not debug, info, warn or error",
+			 ld->file, a->log_level);
+	a->poll_interval = get_int(ld, "agent", &s, "poll_interval", 30, 1, 86400);
+	a->rescan_interval = get_int(ld, "agent", &s, "rescan_interval", 300, 1, 86400);
+	a->stable_seconds = get_int(ld, "agent", &s, "stable_seconds", 5, 0, 86400);
+	a->max_attempts = get_int(ld, "agent", &s, "max_attempts", 10, 1, 1000);
+	a->retry_base = get_int(ld, "agent", &s, "retry_base", 30, 1, 86400);
+	a->retry_max = get_int(ld, "agent", &s, "retry_max", 3600, 1, 7 * 86400);
+	a->batch_size = get_int(ld, "agent", &s, "batch_size", 500, 1, 100000);
+	section_release(&s);
+}
+
+static void load_remote(struct loader *ld, dictionary *ini, const char *sec,
+			const char *name, struct remote_config *rc)
+{
+	section_read(ini, sec, name, &rc->sec);
+	rc->type = section_get(&rc->sec, "type", NULL);
+	if (!rc->type) {
+		diag_add(ld->d, "%s: [%s] type: missing required key", ld->file, sec);
+		return;
+	}
+	const struct transport_ops *t = transport_find(rc->type);
+	if (!t || strcmp(rc->type, "local") == 0) {
+		char types[128];
+		transport_types(types, sizeof(types));
+		diag_add(ld->d, "%s: [%s] type: unknown remote type '%s' (known: %s)",
+			 ld->file, sec, rc->type, types);
+		return;
+	}
+	static const char *const type_key[] = { "type", NULL };
+	check_keys(ld, sec, &rc->sec, t->keys, type_key);
+	if (t->check_remote)
+		t->check_remote(rc, ld->file, ld->d);
+}
+
+int endpoint_parse(const struct config *cfg, const char *text, struct endpoint *ep,
+		   char *err, size_t errlen)
+{
+	memset(ep, 0, sizeof(*ep));
+	const char *colon = strchr(text, ':');
+	const char *slash = strchr(text, '/');
+	if (colon && (!slash || colon < slash)) {
+		char *rname = xstrndup(text, (size_t)(colon - text));
+		const struct remote_config *rc = config_remote(cfg, rname);
+		if (!rc) {
+			snprintf(err, errlen, "'%s' names remote '%s', which has no [remote %s] section",
+				 text, rname, rname);
+			free(rname);
+			return -1;
+		}
+		free(rname);
+		if (colon[1] == '\0') {
+			snprintf(err, errlen, "'%s' has no path after the remote name", text);
+			return -1;
+		}
+		ep->remote = rc;
+		ep->path = xstrdup(colon + 1);
+	} else {
+		if (*text == '\0') {
+			snprintf(err, errlen, "empty path");
+			return -1;
+		}
+		ep->path = xstrdup(text);
+	}
+	ep->text = xstrdup(text);
+	return 0;
+}
+
+void endpoint_release(struct endpoint *ep)
+{
+	free(ep->path);
+	free(ep->text);
+	memset(ep, 0, sizeof(*ep));
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Parse one endpoint, making local paths absolute, and check its transport can
+ * play the role (source: list/get; destination: put/rename). */
+static int route_endpoint(struct loader *ld, const struct config *cfg, const char *sec,
+			  const char *key, const char *text, int as_source, struct endpoint *ep)
+{
+	char err[ERRLEN];
+	if (endpoint_parse(cfg, text, ep, err, sizeof(err)) != 0) {
+		diag_add(ld->d, "%s: [%s] %s: %s", ld->file, sec, key, err);
+		return -1;
+	}
+	if (!ep->remote) {
+		char *abs = local_path(ld, ep->path);
+		free(ep->path);
+		ep->path = abs;
+	}
+	const struct transport_ops *t = transport_for(ep);
+	if (!t)
+		return -1;  /* the remote's unknown type is reported already */
+	if (as_source && (!t->list || !t->get)) {
+		diag_add(ld->d, "%s: [%s] %s: a %s remote cannot be a source", ld->file, sec,
+			 key, t->type);
+		return -1;
+	}
+	if (!as_source && !t->send && (!t->put || !t->rename)) {
+		diag_add(ld->d, "%s: [%s] %s: a %s remote cannot be a destination", ld->file,
+			 sec, key, t->type);
+		return -1;
+	}
+	return 0;
+}
+
+static void load_dests(struct loader *ld, const struct config *cfg, const char *sec,
+		       const char *v, struct route_config *r)
+{
+	char *copy = xstrdup(v), *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *t = trim(tok);
+		if (!*t)
+			continue;
+		r->dests = xrealloc(r->dests, (r->ndests + 1) * sizeof(*r->dests));
+		if (route_endpoint(ld, cfg, sec, "dest", t, 0, &r->dests[r->ndests]) == 0)
+			r->ndests++;
+		else
+			endpoint_release(&r->dests[r->ndests]);
+	}
+	free(copy);
+	if (r->ndests == 0)
+		diag_add(ld->d, "%s: [%s] dest: no destination given", ld->file, sec);
+}
+
+static void load_after(struct loader *ld, const char *sec, const char *v,
+		       struct route_config *r)
+{
+	if (strcmp(v, "keep") == 0) {
+		r->after = AFTER_KEEP;
+	} else if (strcmp(v, "delete") == 0) {
+		r->after = AFTER_DELETE;
+	} else if (strncmp(v, "archive:", 8) == 0 && v[8]) {
+		r->after = AFTER_ARCHIVE;
+		/* Relative archive directories are inside the source directory. */
+		r->archive_dir = v[8] == '/' ? xstrdup(v + 8) : path_join(r->source.path, v + 8);
+	} else {
+		diag_add(ld->d, "%s: [%s] after: '%s' is not keep, delete or archive:DIR",
+			 ld->file, sec, v);
+	}
+}
+
+static void load_on_exists(struct loader *ld, const char *sec, const char *v,
+			   struct route_config *r)
+{
+	if (strcmp(v, "fail") == 0)
+		r->on_exists = ON_EXISTS_FAIL;
+	else if (strcmp(v, "overwrite") == 0)
+		r->on_exists = ON_EXISTS_OVERWRITE;
+	else if (strcmp(v, "rename") == 0)
+		r->on_exists = ON_EXISTS_RENAME;
+	else
+		diag_add(ld->d, "%s: [%s] on_exists: '%s' is not fail, overwrite or rename",
+			 ld->file, sec, v);
+}
+
+static void load_route(struct loader *ld, dictionary *ini, const struct config *cfg,
+		       const char *sec, const char *name, struct route_config *r)
+{
+	struct section s;
+	section_read(ini, sec, name, &s);
+	check_keys(ld, sec, &s, route_keys, NULL);
+	r->name = xstrdup(name);
+	const char *src = section_get(&s, "source", NULL);
+	if (!src || !*src)
+		diag_add(ld->d, "%s: [%s] source: missing required key", ld->file, sec);
+	else if (route_endpoint(ld, cfg, sec, "source", src, 1, &r->source) != 0)
+		endpoint_release(&r->source);
+	const char *dest = section_get(&s, "dest", NULL);
+	if (!dest || !*dest)
+		diag_add(ld->d, "%s: [%s] dest: missing required key", ld->file, sec);
+	else
+		load_dests(ld, cfg, sec, dest, r);
+	r->pattern = xstrdup(section_get(&s, "pattern", "*"));
+	r->format = xstrdup(section_get(&s, "format", "auto"));
+	if (r->source.path)
+		load_after(ld, sec, section_get(&s, "after", "keep"), r);
+	const char *q = section_get(&s, "quarantine", NULL);
+	r->quarantine = q ? local_path(ld, q) : path_join(cfg->agent.spool_dir, "quarantine");
+	if (!q) {
+		char *qq = path_join(r->quarantine, name);
+		free(r->quarantine);
+		r->quarantine = qq;
+	}
+	r->stable_seconds = get_int(ld, sec, &s, "stable_seconds", cfg->agent.stable_seconds,
+				    0, 86400);
+	const char *dm = section_get(&s, "done_marker", NULL);
+	r->done_marker = dm && *dm ? xstrdup(dm) : NULL;
+	r->temp_prefix = xstrdup(section_get(&s, "temp_prefix", "."));
+	r->temp_suffix = xstrdup(section_get(&s, "temp_suffix", ".part"));
+	if (!*r->temp_prefix && !*r->temp_suffix)
+		diag_add(ld->d, "%s: [%s] temp_prefix, temp_suffix: both empty, so a temporary "
+			 "name would be the final name", ld->file, sec);
+	load_on_exists(ld, sec, section_get(&s, "on_exists", "fail"), r);
+	r->max_attempts = get_int(ld, sec, &s, "max_attempts", cfg->agent.max_attempts, 1, 1000);
+	r->enabled = get_bool(ld, sec, &s, "enabled", 1);
+	section_release(&s);
+}
+
+/* Split "kind name" into its parts; NAME may be empty for [agent]. */
+static void split_section(const char *sec, char *kind, size_t klen, const char **name)
+{
+	const char *sp = strchr(sec, ' ');
+	size_t n = sp ? (size_t)(sp - sec) : strlen(sec);
+	snprintf(kind, klen, "%.*s", (int)n, sec);
+	*name = sp ? sp + 1 : "";
+	while (**name == ' ')
+		(*name)++;
+}
+
+/* Remotes and format profiles first: routes refer to them. */
+static void load_named(struct loader *ld, dictionary *ini, struct config *cfg, int pass)
+{
+	int nsec = iniparser_getnsec(ini);
+	for (int i = 0; i < nsec; i++) {
+		const char *sec = iniparser_getsecname(ini, i);
+		char kind[32];
+		const char *name;
+		split_section(sec, kind, sizeof(kind), &name);
+		int named = strcmp(kind, "remote") == 0 || strcmp(kind, "route") == 0 ||
+			    strcmp(kind, "format") == 0;
+		if (pass == 0 && !named && strcmp(kind, "agent") != 0)
+			diag_add(ld->d, "%s: [%s]: unknown section (expected agent, remote NAME, "
+				 "route NAME or format NAME)", ld->file, sec);
+		if (!named)
+			continue;
+		if (!*name) {
+			if (pass == 0)
+				diag_add(ld->d, "%s: [%s]: a %s section needs a name, as in [%s NAME]",
+					 ld->file, sec, kind, kind);
+			continue;
+		}
+		if (pass == 0 && strcmp(kind, "remote") == 0) {
+			cfg->remotes = xrealloc(cfg->remotes, (cfg->nremotes + 1) * sizeof(*cfg->remotes));
+			memset(&cfg->remotes[cfg->nremotes], 0, sizeof(*cfg->remotes));
+			load_remote(ld, ini, sec, name, &cfg->remotes[cfg->nremotes++]);
+		} else if (pass == 0 && strcmp(kind, "format") == 0) {
+			cfg->formats = xrealloc(cfg->formats, (cfg->nformats + 1) * sizeof(*cfg->formats));
+			section_read(ini, sec, name, &cfg->formats[cfg->nformats]);
+			check_keys(ld, sec, &cfg->formats[cfg->nformats], format_profile_keys, NULL);
+			cfg->nformats++;
+		} else if (pass == 1 && strcmp(kind, "route") == 0) {
+			cfg->routes = xrealloc(cfg->routes, (cfg->nroutes + 1) * sizeof(*cfg->routes));
+			memset(&cfg->routes[cfg->nroutes], 0, sizeof(*cfg->routes));
+			load_route(ld, ini, cfg, sec, name, &cfg->routes[cfg->nroutes++]);
+		}
+	}
+}
+
+/* Formats named by routes must exist. */
+static void check_route_formats(struct loader *ld, struct config *cfg)
+{
+	struct formats *f = NULL;
+	if (formats_load(cfg, &f, ld->d) != 0)
+		return;
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		if (!format_known(f, cfg->routes[i].format))
+			diag_add(ld->d, "%s: [route %s] format: unknown format '%s'", ld->file,
+				 cfg->routes[i].name, cfg->routes[i].format);
+	formats_free(f);
+}
+
+static int file_readable(struct loader *ld, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		diag_add(ld->d, "%s: cannot read the configuration: %s", path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+int config_load(const char *path, struct config *cfg, struct diag *d)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = xstrdup(path);
+	struct loader ld = { .file = path, .d = d };
+	size_t before = d->n;
+	if (file_readable(&ld, path) != 0)
+		return -1;
+	dictionary *ini = iniparser_load(path);
+	if (!ini) {
+		diag_add(d, "%s: not a valid INI file", path);
+		return -1;
+	}
+	char *slash = strrchr(cfg->path, '/');
+	ld.dir = slash ? xstrndup(cfg->path, (size_t)(slash - cfg->path) + (slash == cfg->path))
+		       : NULL;
+	if (!ld.dir) {
+		char cwd[PATH_MAX];
+		if (getcwd(cwd, sizeof(cwd)))
+			ld.dir = xstrdup(cwd);
+	}
+	load_agent(&ld, ini, &cfg->agent);
+	load_named(&ld, ini, cfg, 0);
+	load_named(&ld, ini, cfg, 1);
+	check_route_formats(&ld, cfg);
+	iniparser_freedict(ini);
+	free(ld.dir);
+	return d->n > before ? -1 : 0;
+}
+
+void config_release(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		struct route_config *r = &cfg->routes[i];
+		endpoint_release(&r->source);
+		for (size_t j = 0; j < r->ndests; j++)
+			endpoint_release(&r->dests[j]);
+		free(r->dests);
+		free(r->name);
+		free(r->pattern);
+		free(r->format);
+		free(r->archive_dir);
+		free(r->quarantine);
+		free(r->done_marker);
+		free(r->temp_prefix);
+		free(r->temp_suffix);
+	}
+	free(cfg->routes);
+	for (size_t i = 0; i < cfg->nremotes; i++)
+		section_release(&cfg->remotes[i].sec);
+	free(cfg->remotes);
+	for (size_t i = 0; i < cfg->nformats; i++)
+		section_release(&cfg->formats[i]);
+	free(cfg->formats);
+	free(cfg->agent.spool_dir);
+	free(cfg->agent.manifest);
+	free(cfg->agent.log_level);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct route_config *config_route(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nroutes; i++)
+		if (strcmp(cfg->routes[i].name, name) == 0)
+			return &cfg->routes[i];
+	return NULL;
+}
+
+const struct remote_config *config_remote(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nremotes; i++)
+		if (strcmp(cfg->remotes[i].sec.name, name) == 0)
+			return &cfg->remotes[i];
+	return NULL;
+}

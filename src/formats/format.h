@@ -1,0 +1,62 @@
+/* Parsing and validating the files we carry. One file per format behind a
+ * small table of {name, detect, parse}; the pipeline and `validate` call only
+ * the functions declared here. Parsers never touch the network or the manifest. */
+#ifndef KA_FORMAT_H
+#define KA_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "../config.h"
+#include "../diag.h"
+
+#define PARSE_MAX_ERRORS 100
+
+struct parse_error {
+	int64_t line;          /* 1-based line (CSV) or segment number (X12); 0 if none */
+	char cls[40];          /* stable class name: ragged_row, bad_quantity, ... */
+	char field[64];        /* canonical field or X12 element, "" if none */
+	char msg[256];         /* a sentence a user can act on */
+};
+
+struct parse_result {
+	char format[48];         /* the format actually used (auto resolved) */
+	int valid;               /* 1 when there are no errors */
+	int64_t rows;            /* data rows (CSV) or transactions (X12) */
+	int64_t pallets;
+	char **shipment_ids;     /* distinct shipment ids, in first-seen order */
+	size_t nshipments;
+	struct parse_error *errors;  /* the first PARSE_MAX_ERRORS errors */
+	size_t nerrors_kept;
+	int64_t nerrors;         /* all errors, kept or not */
+	char **warnings;
+	size_t nwarnings;
+};
+
+struct formats;  /* built-in formats plus the config's [format NAME] profiles */
+
+/* Build the format table from CFG's [format NAME] sections; problems go to D.
+ * Returns 0 or -1. CFG may be NULL (built-ins only). */
+int formats_load(const struct config *cfg, struct formats **out, struct diag *d);
+void formats_free(struct formats *f);
+
+/* 1 if NAME is a built-in format or a profile. */
+int format_known(const struct formats *f, const char *name);
+/* Keys allowed in a [format NAME] section, NULL-terminated. */
+extern const char *const format_profile_keys[];
+
+/* Parse PATH as format NAME ("auto" detects). Returns 0 when the file could be
+ * read (valid or not: see res->valid), or a negative enum ka_err with err set
+ * when it could not be read at all. */
+int format_parse_path(const struct formats *f, const char *name, const char *path,
+		      struct parse_result *res, char *err);
+void parse_result_release(struct parse_result *res);
+
+/* The parse summary as one JSON object (format, rows, pallets, shipment_ids,
+ * errors, warnings), for the manifest and `--json` output. Caller frees. */
+char *parse_result_json(const struct parse_result *res);
+/* The human-readable report (written as NAME.errors.txt beside a rejected file
+ * and printed by `validate`). */
+void parse_result_report(const struct parse_result *res, const char *name, FILE *out);
+
+#endif

@@ -1,0 +1,27 @@
+/* logfmt logging to stderr: one line per event, key=value pairs. */
+#ifndef KA_LOG_H
+#define KA_LOG_H
+
+#include <stdio.h>
+
+enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+struct logger {
+	enum log_level level;
+	FILE *out;
+};
+
+void log_init(struct logger *lg, enum log_level level, FILE *out);
+/* Parse "debug", "info", "warn", "error"; returns 0 or -1. */
+int log_level_parse(const char *s, enum log_level *out);
+
+/* Emit one line: ts=... level=... event=EVENT followed by FMT, which the caller
+ * writes as key=value pairs. Values are the caller's to quote with log_quote. */
+void log_event(const struct logger *lg, enum log_level level, const char *event,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Quote a value for logfmt if it needs it (spaces, quotes, '=' or control
+ * characters), into buf. Returns buf. */
+const char *log_quote(const char *value, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,286 @@
+/* Local directories: list with readdir, read and write with 1 MiB buffers,
+ * commit by rename (RENAME_NOREPLACE unless overwriting) and fsync the
+ * directory, watch with inotify. Symlinks are never followed. */
+#include "transport.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define IO_BUF (1024 * 1024)
+
+struct tconn {
+	char *buf;  /* IO_BUF bytes, reused by get and put */
+};
+
+static int errno_code(int e)
+{
+	switch (e) {
+	case ENOENT: case ENOTDIR: return KA_NOENT;
+	case EEXIST: return KA_EXISTS;
+	case ENOSPC: case EDQUOT: return KA_NOSPACE;
+	case EACCES: case EPERM: case EROFS: case ELOOP: return KA_PERMANENT;
+	default: return KA_ERR;
+	}
+}
+
+static int fail(char *err, const char *what, const char *path)
+{
+	int e = errno;
+	snprintf(err, ERRLEN, "%s %s: %s", what, path, strerror(e));
+	return errno_code(e);
+}
+
+static int local_connect(const struct remote_config *rc, const struct logger *lg,
+			 struct tconn **out, char *err)
+{
+	struct tconn *c = xcalloc(1, sizeof(*c));
+	c->buf = xmalloc(IO_BUF);
+	*out = c;
+	return 0;
+}
+
+static void local_close(struct tconn *c)
+{
+	if (!c)
+		return;
+	free(c->buf);
+	free(c);
+}
+
+static enum tentry_type mode_type(mode_t m)
+{
+	return S_ISREG(m) ? TENTRY_FILE : S_ISDIR(m) ? TENTRY_DIR : TENTRY_OTHER;
+}
+
+static int local_list(struct tconn *c, const char *dir, struct tlist *out, char *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return fail(err, "cannot list", dir);
+	int dfd = dirfd(d);
+	struct dirent *de;
+	errno = 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;  /* removed since readdir: not a candidate */
+		tlist_add(out, de->d_name, (int64_t)st.st_size, (int64_t)st.st_mtime,
+			  mode_type(st.st_mode));
+		errno = 0;
+	}
+	int rc = errno ? fail(err, "cannot list", dir) : 0;
+	closedir(d);
+	return rc;
+}
+
+static int local_stat(struct tconn *c, const char *path, struct tentry *out, char *err)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0)
+		return fail(err, "cannot stat", path);
+	out->name = NULL;
+	out->size = (int64_t)st.st_size;
+	out->mtime = (int64_t)st.st_mtime;
+	out->type = mode_type(st.st_mode);
+	return 0;
+}
+
+static int local_get(struct tconn *c, const char *path, sink_fn fn, void *ctx, char *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, "cannot open", path);
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(fd, c->buf, IO_BUF);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = fail(err, "cannot read", path);
+			break;
+		}
+		if (n == 0)
+			break;
+		rc = fn(ctx, c->buf, (size_t)n);
+		if (rc != 0) {
+			snprintf(err, ERRLEN, "cannot store %s", path);
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+static int write_all(int fd, const char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int local_put(struct tconn *c, const char *local_path, const char *path, char *err)
+{
+	int in = open(local_path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return fail(err, "cannot open", local_path);
+	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0) {
+		int rc = fail(err, "cannot create", path);
+		close(in);
+		return rc;
+	}
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(in, c->buf, IO_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = fail(err, "cannot read", local_path);
+			break;
+		}
+		if (n == 0)
+			break;
+		if (write_all(out, c->buf, (size_t)n) != 0) {
+			rc = fail(err, "cannot write", path);
+			break;
+		}
+	}
+	/* The data must be on disk before the rename makes it visible. */
+	if (rc == 0 && fsync(out) != 0)
+		rc = fail(err, "cannot fsync", path);
+	if (close(out) != 0 && rc == 0)
+		rc = fail(err, "cannot close", path);
+	close(in);
+	return rc;
+}
+
+/* fsync the directory holding PATH, so a rename or create in it is durable. */
+static int sync_parent(const char *path, char *err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : xstrdup(".");
+	int rc = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		rc = fail(err, "cannot fsync directory", dir);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+static int local_rename(struct tconn *c, const char *from, const char *to, int overwrite,
+			char *err)
+{
+	int r;
+	if (overwrite) {
+		r = rename(from, to);
+	} else {
+		r = renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+		if (r != 0 && errno == EINVAL) {
+			/* File systems without RENAME_NOREPLACE: link fails if TO exists. */
+			r = link(from, to);
+			if (r == 0 && unlink(from) != 0)
+				return fail(err, "cannot remove", from);
+		}
+	}
+	if (r != 0) {
+		int rc = fail(err, "cannot rename", from);
+		snprintf(err, ERRLEN, "cannot rename %s to %s: %s", from, to, strerror(errno));
+		return rc;
+	}
+	int rc = sync_parent(to, err);
+	const char *fs = strrchr(from, '/'), *ts = strrchr(to, '/');
+	size_t fl = fs ? (size_t)(fs - from) : 0, tl = ts ? (size_t)(ts - to) : 0;
+	if (rc == 0 && (fl != tl || strncmp(from, to, fl) != 0))
+		rc = sync_parent(from, err);
+	return rc;
+}
+
+static int local_remove(struct tconn *c, const char *path, char *err)
+{
+	if (unlink(path) != 0)
+		return fail(err, "cannot remove", path);
+	return 0;
+}
+
+static int local_mkdirs(struct tconn *c, const char *path, char *err)
+{
+	char *p = xstrdup(path);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+			rc = fail(err, "cannot create directory", p);
+			break;
+		}
+		*s = saved;
+		if (saved == '\0')
+			break;
+	}
+	struct stat st;
+	if (rc == 0 && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		snprintf(err, ERRLEN, "cannot create directory %s: not a directory", path);
+		rc = KA_ERR;
+	}
+	free(p);
+	return rc;
+}
+
+static int local_watch(struct tconn *c, const char *dir, int *fd, char *err)
+{
+	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (in < 0)
+		return fail(err, "cannot watch", dir);
+	if (inotify_add_watch(in, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB) < 0) {
+		int rc = fail(err, "cannot watch", dir);
+		close(in);
+		return rc;
+	}
+	*fd = in;
+	return 0;
+}
+
+static void local_watch_drain(struct tconn *c, int fd)
+{
+	char buf[8192];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+const struct transport_ops transport_local = {
+	.type = "local",
+	.keys = NULL,
+	.connect = local_connect,
+	.list = local_list,
+	.stat = local_stat,
+	.get = local_get,
+	.put = local_put,
+	.rename = local_rename,
+	.remove = local_remove,
+	.mkdirs = local_mkdirs,
+	.watch = local_watch,
+	.watch_drain = local_watch_drain,
+	.close = local_close,
+};

@@ -1,0 +1,106 @@
+/* The source/sink interface: one const table of function pointers per
+ * transport, registered in transport.c and looked up by the remote's type.
+ * A transport only moves bytes and answers yes or no; it never touches the
+ * manifest. Every function returns 0 or a negative enum ka_err, and on error
+ * writes a sentence into err (ERRLEN bytes). */
+#ifndef KA_TRANSPORT_H
+#define KA_TRANSPORT_H
+
+#include <stdint.h>
+#include "../common.h"
+#include "../config.h"
+#include "../diag.h"
+#include "../log.h"
+
+enum tentry_type { TENTRY_FILE = 0, TENTRY_DIR, TENTRY_OTHER };
+
+struct tentry {
+	char *name;          /* last path component, as the server wrote it */
+	int64_t size;
+	int64_t mtime;       /* seconds since the epoch */
+	enum tentry_type type;
+};
+
+struct tlist {
+	struct tentry *v;
+	size_t n, cap;
+};
+
+void tlist_add(struct tlist *l, const char *name, int64_t size, int64_t mtime,
+	       enum tentry_type type);
+void tlist_release(struct tlist *l);
+
+/* Receives downloaded bytes; returns 0 or a negative enum ka_err to abort. */
+typedef int (*sink_fn)(void *ctx, const void *buf, size_t len);
+
+struct tconn;  /* a transport's open connection (opaque) */
+
+/* What a message sink needs to know about the file it sends. */
+struct send_info {
+	const char *name;          /* file name for the attachment */
+	const char *route;         /* route name, for the subject template */
+	const char *shipment_ids;  /* comma-separated, may be "" */
+	const char *dest_path;     /* the PATH part of REMOTE:PATH */
+};
+
+struct transport_ops {
+	const char *type;              /* the [remote] type = value; "local" for paths */
+	const char *const *keys;       /* keys allowed in [remote NAME], NULL-terminated */
+
+	/* Check a [remote] section's values without connecting (config load). */
+	void (*check_remote)(const struct remote_config *rc, const char *file, struct diag *d);
+
+	/* Open a connection (rc is NULL for local). May be reused for many calls. */
+	int (*connect)(const struct remote_config *rc, const struct logger *lg,
+		       struct tconn **out, char *err);
+
+	/* Entries of DIR (without "." and ".."). KA_NOENT if DIR does not exist. */
+	int (*list)(struct tconn *c, const char *dir, struct tlist *out, char *err);
+
+	/* Size, mtime and type of PATH; KA_NOENT if absent. */
+	int (*stat)(struct tconn *c, const char *path, struct tentry *out, char *err);
+
+	/* Stream PATH's bytes to FN. */
+	int (*get)(struct tconn *c, const char *path, sink_fn fn, void *ctx, char *err);
+
+	/* Create or truncate PATH and write LOCAL_PATH's bytes to it, durably
+	 * (fsync where the transport can). PATH's directory exists. */
+	int (*put)(struct tconn *c, const char *local_path, const char *path, char *err);
+
+	/* Rename FROM to TO. With overwrite = 0 fail with KA_EXISTS if TO exists;
+	 * with overwrite = 1 replace TO atomically where the server can.
+	 * Durable on return (the directory is synced where possible). */
+	int (*rename)(struct tconn *c, const char *from, const char *to, int overwrite,
+		      char *err);
+
+	/* Remove a file; KA_NOENT if absent. */
+	int (*remove)(struct tconn *c, const char *path, char *err);
+
+	/* Create PATH and any missing parents (like mkdir -p). */
+	int (*mkdirs)(struct tconn *c, const char *path, char *err);
+
+	/* Optional: a file descriptor that becomes readable when DIR may have
+	 * changed (inotify for local); NULL when the transport can only be polled. */
+	int (*watch)(struct tconn *c, const char *dir, int *fd, char *err);
+	/* Optional: consume pending notifications on a watch fd. */
+	void (*watch_drain)(struct tconn *c, int fd);
+
+	/* Optional, for message sinks (SMTP) that cannot write-then-rename:
+	 * deliver LOCAL_PATH as one message; done when the server accepted it. */
+	int (*send)(struct tconn *c, const char *local_path, const struct send_info *info,
+		    char *err);
+
+	void (*close)(struct tconn *c);
+};
+
+/* The transport for a remote type ("local" for plain paths); NULL if unknown. */
+const struct transport_ops *transport_find(const char *type);
+/* The transport serving an endpoint. */
+const struct transport_ops *transport_for(const struct endpoint *ep);
+
+/* Names of all registered types, for error messages ("sftp, imap, smtp"). */
+void transport_types(char *buf, size_t len);
+
+extern const struct transport_ops transport_local;
+
+#endif
