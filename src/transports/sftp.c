@@ -1,0 +1,825 @@
+/* SFTP through libssh2: one SSH session per tconn, reused across calls and
+ * reopened after a drop; host keys checked against known_hosts
+ * (sftp_hostkey.c); 1 MiB reads and writes so libssh2 pipelines them;
+ * fsync@openssh.com after uploads; posix-rename@openssh.com for
+ * overwriting renames (sftp_ext.c). A tconn is used by one thread at a time;
+ * parallelism is several tconns. */
+#include "sftp_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const sftp_keys[] = {
+	"host", "port", "user", "key", "passphrase_file", "password_file", "known_hosts",
+	"accept_new_host_key", "connect_timeout", "io_timeout", "keepalive", NULL,
+};
+
+/* ---- configuration ---- */
+
+static int opt_int(const struct remote_config *rc, const char *file, struct diag *d,
+		   const char *key, int def, int min, int max)
+{
+	const char *v = section_get(&rc->sec, key, NULL);
+	if (!v)
+		return def;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max) {
+		diag_add(d, "%s: [remote %s] %s: '%s' is not a whole number between %d and %d",
+			 file, rc->sec.name, key, v, min, max);
+		return def;
+	}
+	return (int)n;
+}
+
+static char *opt_str(const struct remote_config *rc, const char *file, struct diag *d,
+		     const char *key, int required)
+{
+	const char *v = section_get(&rc->sec, key, NULL);
+	if (v && *v)
+		return xstrdup(v);
+	if (required)
+		diag_add(d, "%s: [remote %s] %s: missing required key", file, rc->sec.name, key);
+	return NULL;
+}
+
+static void opts_release(struct sftp_opts *o)
+{
+	free(o->name);
+	free(o->host);
+	free(o->user);
+	free(o->key);
+	free(o->passphrase_file);
+	free(o->password_file);
+	free(o->known_hosts);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Parse RC into O, adding every problem to D. Returns 0 or -1. */
+static int opts_parse(const struct remote_config *rc, const char *file, struct diag *d,
+		      struct sftp_opts *o)
+{
+	size_t n0 = d->n;
+	memset(o, 0, sizeof(*o));
+	o->name = xstrdup(rc->sec.name ? rc->sec.name : "?");
+	o->host = opt_str(rc, file, d, "host", 1);
+	o->user = opt_str(rc, file, d, "user", 1);
+	o->known_hosts = opt_str(rc, file, d, "known_hosts", 1);
+	o->key = opt_str(rc, file, d, "key", 0);
+	o->passphrase_file = opt_str(rc, file, d, "passphrase_file", 0);
+	o->password_file = opt_str(rc, file, d, "password_file", 0);
+	o->port = opt_int(rc, file, d, "port", 22, 1, 65535);
+	o->connect_timeout = opt_int(rc, file, d, "connect_timeout", 10, 1, 3600);
+	o->io_timeout = opt_int(rc, file, d, "io_timeout", 60, 1, 86400);
+	o->keepalive = opt_int(rc, file, d, "keepalive", 30, 0, 86400);
+	if (!o->key && !o->password_file)
+		diag_add(d, "%s: [remote %s] key: neither key nor password_file is set",
+			 file, rc->sec.name);
+	if (o->passphrase_file && !o->key)
+		diag_add(d, "%s: [remote %s] passphrase_file: set without key", file, rc->sec.name);
+	const char *v = section_get(&rc->sec, "accept_new_host_key", "no");
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
+		o->accept_new = 1;
+	else if (strcmp(v, "no") && strcmp(v, "false") && strcmp(v, "0") && strcmp(v, "off"))
+		diag_add(d, "%s: [remote %s] accept_new_host_key: '%s' is not yes or no",
+			 file, rc->sec.name, v);
+	return d->n == n0 ? 0 : -1;
+}
+
+static void sftp_check_remote(const struct remote_config *rc, const char *file, struct diag *d)
+{
+	struct sftp_opts o;
+	opts_parse(rc, file, d, &o);
+	opts_release(&o);
+}
+
+/* ---- secrets ---- */
+
+/* Refuse a secret file that group or others may read or write. */
+static int secret_mode_ok(struct tconn *c, const char *what, const char *path, char *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(err, ERRLEN, "%s: cannot read %s %s: %s", c->label, what, path,
+			 strerror(errno));
+		return KA_PERMANENT;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, ERRLEN, "%s: %s %s is accessible by group or others (mode %04o); "
+			 "refusing to use it: chmod 600 %s", c->label, what, path,
+			 (unsigned)(st.st_mode & 07777), path);
+		return KA_PERMANENT;
+	}
+	return 0;
+}
+
+/* Read the first line of a secret file into buf. Returns 0 or KA_PERMANENT. */
+static int secret_read(struct tconn *c, const char *what, const char *path, char *buf,
+		       size_t len, char *err)
+{
+	int rc = secret_mode_ok(c, what, path, err);
+	if (rc)
+		return rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+	if (n < 0) {
+		snprintf(err, ERRLEN, "%s: cannot read %s %s: %s", c->label, what, path,
+			 strerror(errno));
+		rc = KA_PERMANENT;
+		n = 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return rc;
+}
+
+/* ---- errors ---- */
+
+static const char *fx_text(unsigned long st)
+{
+	switch (st) {
+	case LIBSSH2_FX_EOF: return "end of file";
+	case LIBSSH2_FX_NO_SUCH_FILE: return "no such file";
+	case LIBSSH2_FX_PERMISSION_DENIED: return "permission denied";
+	case LIBSSH2_FX_FAILURE: return "failure";
+	case LIBSSH2_FX_BAD_MESSAGE: return "bad message";
+	case LIBSSH2_FX_NO_CONNECTION: return "no connection";
+	case LIBSSH2_FX_CONNECTION_LOST: return "connection lost";
+	case LIBSSH2_FX_OP_UNSUPPORTED: return "operation not supported";
+	case LIBSSH2_FX_NO_SUCH_PATH: return "no such path";
+	case LIBSSH2_FX_FILE_ALREADY_EXISTS: return "file already exists";
+	case LIBSSH2_FX_WRITE_PROTECT: return "write protected";
+	case LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM: return "no space left on the server";
+	case LIBSSH2_FX_QUOTA_EXCEEDED: return "quota exceeded";
+	case LIBSSH2_FX_DIR_NOT_EMPTY: return "directory not empty";
+	case LIBSSH2_FX_NOT_A_DIRECTORY: return "not a directory";
+	default: return "server error";
+	}
+}
+
+static int fx_code(unsigned long st)
+{
+	switch (st) {
+	case LIBSSH2_FX_NO_SUCH_FILE: case LIBSSH2_FX_NO_SUCH_PATH:
+		return KA_NOENT;
+	case LIBSSH2_FX_FILE_ALREADY_EXISTS:
+		return KA_EXISTS;
+	case LIBSSH2_FX_PERMISSION_DENIED: case LIBSSH2_FX_WRITE_PROTECT:
+		return KA_PERMANENT;
+	case LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM: case LIBSSH2_FX_QUOTA_EXCEEDED:
+		return KA_NOSPACE;
+	case LIBSSH2_FX_NO_CONNECTION: case LIBSSH2_FX_CONNECTION_LOST:
+		return KA_TRANSIENT;
+	default:
+		return KA_ERR;
+	}
+}
+
+int sftp_fail(struct tconn *c, const char *what, const char *path, char *err)
+{
+	int e = c->s ? libssh2_session_last_errno(c->s) : LIBSSH2_ERROR_SOCKET_DISCONNECT;
+	if (e == LIBSSH2_ERROR_SFTP_PROTOCOL && c->sftp) {
+		unsigned long st = libssh2_sftp_last_error(c->sftp);
+		snprintf(err, ERRLEN, "%s: %s %s: %s", c->label, what, path, fx_text(st));
+		int rc = fx_code(st);
+		if (rc == KA_TRANSIENT)
+			c->broken = 1;
+		return rc;
+	}
+	/* Anything else is the session's failure (socket, timeout, protocol):
+	 * the connection cannot be trusted any more. */
+	char *msg = NULL;
+	if (c->s)
+		libssh2_session_last_error(c->s, &msg, NULL, 0);
+	snprintf(err, ERRLEN, "%s: %s %s: connection failed: %s", c->label, what, path,
+		 msg && *msg ? msg : "session closed");
+	c->broken = 1;
+	return KA_TRANSIENT;
+}
+
+/* ---- connection ---- */
+
+/* Connect a TCP socket to the remote within connect_timeout, with
+ * TCP_NODELAY (small-file transfers halve in speed without it). */
+static int tcp_connect(struct tconn *c, char *err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *ai = NULL;
+	char port[16];
+	snprintf(port, sizeof(port), "%d", c->o.port);
+	int r = getaddrinfo(c->o.host, port, &hints, &ai);
+	if (r != 0) {
+		snprintf(err, ERRLEN, "%s: cannot resolve %s: %s", c->label, c->o.host,
+			 gai_strerror(r));
+		return KA_TRANSIENT;
+	}
+	int fd = -1, e = 0;
+	for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			    a->ai_protocol);
+		if (fd < 0) {
+			e = errno;
+			continue;
+		}
+		e = 0;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+			e = errno;
+			if (e == EINPROGRESS) {
+				struct pollfd p = { .fd = fd, .events = POLLOUT };
+				socklen_t sl = sizeof(e);
+				r = poll(&p, 1, c->o.connect_timeout * 1000);
+				if (r == 0)
+					e = ETIMEDOUT;
+				else if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
+					e = errno;
+			}
+		}
+		if (e != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	if (fd < 0) {
+		snprintf(err, ERRLEN, "%s: cannot connect: %s", c->label, strerror(e));
+		return KA_TRANSIENT;
+	}
+	int one = 1;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+		snprintf(err, ERRLEN, "%s: cannot set up the socket: %s", c->label, strerror(errno));
+		close(fd);
+		return KA_ERR;
+	}
+	c->sock = fd;
+	return 0;
+}
+
+/* Tear the session down. After a drop, shut the socket first so libssh2's
+ * goodbye messages fail at once instead of waiting for io_timeout. */
+static void sftp_drop(struct tconn *c)
+{
+	if (c->broken && c->sock >= 0)
+		shutdown(c->sock, SHUT_RDWR);
+	sftp_ext_close(c);
+	if (c->sftp)
+		libssh2_sftp_shutdown(c->sftp);
+	c->sftp = NULL;
+	if (c->s) {
+		if (!c->broken)
+			libssh2_session_disconnect(c->s, "kargo-agent closing");
+		libssh2_session_free(c->s);
+	}
+	c->s = NULL;
+	if (c->sock >= 0)
+		close(c->sock);
+	c->sock = -1;
+	c->broken = 0;
+}
+
+/* Authenticate by public key (with the passphrase file) or by password. */
+static int sftp_auth(struct tconn *c, char *err)
+{
+	char secret[1024] = "";
+	int rc = 0, r;
+	if (c->o.key) {
+		rc = secret_mode_ok(c, "key file", c->o.key, err);
+		if (rc == 0 && c->o.passphrase_file)
+			rc = secret_read(c, "passphrase file", c->o.passphrase_file, secret,
+					 sizeof(secret), err);
+		if (rc)
+			goto out;
+		r = libssh2_userauth_publickey_fromfile(c->s, c->o.user, NULL, c->o.key, secret);
+	} else {
+		rc = secret_read(c, "password file", c->o.password_file, secret, sizeof(secret), err);
+		if (rc)
+			goto out;
+		r = libssh2_userauth_password(c->s, c->o.user, secret);
+	}
+	if (r == 0)
+		goto out;
+	char *msg = NULL;
+	libssh2_session_last_error(c->s, &msg, NULL, 0);
+	if (r == LIBSSH2_ERROR_TIMEOUT || r == LIBSSH2_ERROR_SOCKET_RECV ||
+	    r == LIBSSH2_ERROR_SOCKET_SEND || r == LIBSSH2_ERROR_SOCKET_DISCONNECT) {
+		snprintf(err, ERRLEN, "%s: authentication as %s did not complete: %s", c->label,
+			 c->o.user, msg ? msg : "connection lost");
+		rc = KA_TRANSIENT;
+	} else if (c->o.key) {
+		snprintf(err, ERRLEN, "%s: authentication as %s with key %s refused: %s", c->label,
+			 c->o.user, c->o.key, msg ? msg : "refused");
+		rc = KA_PERMANENT;
+	} else {
+		snprintf(err, ERRLEN, "%s: authentication as %s with the password from %s refused",
+			 c->label, c->o.user, c->o.password_file);
+		rc = KA_PERMANENT;
+	}
+out:
+	explicit_bzero(secret, sizeof(secret));
+	return rc;
+}
+
+static pthread_once_t ssh2_once = PTHREAD_ONCE_INIT;
+static int ssh2_init_rc;
+
+/* libssh2_init is not thread-safe and must run once per process; the
+ * pthread_once state is the only process-wide state here. */
+static void ssh2_init(void)
+{
+	ssh2_init_rc = libssh2_init(0);
+}
+
+/* Open the connection: TCP, SSH handshake, host key, auth, SFTP. */
+static int sftp_open(struct tconn *c, char *err)
+{
+	pthread_once(&ssh2_once, ssh2_init);
+	if (ssh2_init_rc != 0) {
+		snprintf(err, ERRLEN, "%s: cannot initialise libssh2", c->label);
+		return KA_ERR;
+	}
+	int rc = tcp_connect(c, err);
+	if (rc)
+		return rc;
+	c->s = libssh2_session_init();
+	if (!c->s) {
+		snprintf(err, ERRLEN, "%s: cannot create an SSH session", c->label);
+		rc = KA_ERR;
+		goto out;
+	}
+	libssh2_session_set_blocking(c->s, 1);
+	libssh2_session_set_timeout(c->s, (long)c->o.connect_timeout * 1000);
+	if (libssh2_session_handshake(c->s, c->sock) != 0) {
+		char *msg = NULL;
+		libssh2_session_last_error(c->s, &msg, NULL, 0);
+		snprintf(err, ERRLEN, "%s: SSH handshake failed: %s", c->label, msg ? msg : "?");
+		rc = KA_TRANSIENT;
+		goto out;
+	}
+	rc = sftp_hostkey_verify(c, err);
+	if (rc == 0)
+		rc = sftp_auth(c, err);
+	if (rc)
+		goto out;
+	c->sftp = libssh2_sftp_init(c->s);
+	if (!c->sftp) {
+		rc = sftp_fail(c, "cannot start", "the SFTP subsystem", err);
+		goto out;
+	}
+	libssh2_session_set_timeout(c->s, (long)c->o.io_timeout * 1000);
+	if (c->o.keepalive > 0)
+		libssh2_keepalive_config(c->s, 1, (unsigned)c->o.keepalive);
+	c->used_ms = now_ms();
+	if (c->lg)
+		log_event(c->lg, LOG_DEBUG, "sftp_connected", "remote=%s host=%s port=%d user=%s",
+			  c->o.name, c->o.host, c->o.port, c->o.user);
+out:
+	if (rc) {
+		c->broken = 1;
+		sftp_drop(c);
+	}
+	return rc;
+}
+
+/* Make the session usable: reopen it after a drop. *fresh says whether it
+ * was (re)opened now, so a failure cannot be blamed on a stale session. */
+static int sftp_ready(struct tconn *c, int *fresh, char *err)
+{
+	*fresh = 0;
+	if (c->s && c->broken)
+		sftp_drop(c);
+	if (!c->s) {
+		int rc = sftp_open(c, err);
+		if (rc)
+			return rc;
+		*fresh = 1;
+		return 0;
+	}
+	int next = 0;
+	if (c->o.keepalive > 0 && libssh2_keepalive_send(c->s, &next) != 0) {
+		c->broken = 1;
+		sftp_drop(c);
+		int rc = sftp_open(c, err);
+		*fresh = rc == 0;
+		return rc;
+	}
+	return 0;
+}
+
+/* An idempotent call that failed because a reused session had died is
+ * tried once more on a new session (servers drop idle sessions). */
+static int sftp_retry(struct tconn *c, int rc, int fresh)
+{
+	return rc == KA_TRANSIENT && c->broken && !fresh;
+}
+
+static int sftp_connect(const struct remote_config *rc, const struct logger *lg,
+			struct tconn **out, char *err)
+{
+	struct diag d = { 0 };
+	struct tconn *c = xcalloc(1, sizeof(*c));
+	c->sock = -1;
+	c->lg = lg;
+	if (opts_parse(rc, "config", &d, &c->o) != 0) {
+		snprintf(err, ERRLEN, "%s", d.msgs[0]);
+		diag_release(&d);
+		opts_release(&c->o);
+		free(c);
+		return KA_PERMANENT;
+	}
+	diag_release(&d);
+	c->label = xasprintf("sftp %s:%d", c->o.host, c->o.port);
+	c->buf = xmalloc(SFTP_BUF);
+	int r = sftp_open(c, err);
+	if (r) {
+		free(c->label);
+		free(c->buf);
+		opts_release(&c->o);
+		free(c);
+		return r;
+	}
+	*out = c;
+	return 0;
+}
+
+static void sftp_close(struct tconn *c)
+{
+	if (!c)
+		return;
+	sftp_drop(c);
+	free(c->buf);
+	free(c->label);
+	opts_release(&c->o);
+	free(c);
+}
+
+/* ---- operations ---- */
+
+static enum tentry_type attrs_type(const LIBSSH2_SFTP_ATTRIBUTES *a)
+{
+	if (!(a->flags & LIBSSH2_SFTP_ATTR_PERMISSIONS))
+		return TENTRY_OTHER;
+	if (LIBSSH2_SFTP_S_ISREG(a->permissions))
+		return TENTRY_FILE;
+	return LIBSSH2_SFTP_S_ISDIR(a->permissions) ? TENTRY_DIR : TENTRY_OTHER;
+}
+
+static int64_t attrs_size(const LIBSSH2_SFTP_ATTRIBUTES *a)
+{
+	return (a->flags & LIBSSH2_SFTP_ATTR_SIZE) ? (int64_t)a->filesize : -1;
+}
+
+static int64_t attrs_mtime(const LIBSSH2_SFTP_ATTRIBUTES *a)
+{
+	return (a->flags & LIBSSH2_SFTP_ATTR_ACMODTIME) ? (int64_t)a->mtime : 0;
+}
+
+/* Entries of DIR. Names with a NUL byte or a slash cannot be named back to
+ * the server or stored safely: they are skipped and logged. */
+static int list_once(struct tconn *c, const char *dir, struct tlist *out, char *err)
+{
+	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_opendir(c->sftp, dir);
+	if (!h)
+		return sftp_fail(c, "cannot list", dir, err);
+	char name[4096];
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	int rc = 0;
+	for (;;) {
+		int n = libssh2_sftp_readdir_ex(h, name, sizeof(name), NULL, 0, &a);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			rc = sftp_fail(c, "cannot list", dir, err);
+			break;
+		}
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (strlen(name) != (size_t)n || strchr(name, '/')) {
+			if (c->lg) {
+				char q[600];
+				log_event(c->lg, LOG_WARN, "sftp_name_skipped",
+					  "remote=%s dir=%s reason=\"NUL or slash in name\"",
+					  c->o.name, log_quote(dir, q, sizeof(q)));
+			}
+			continue;
+		}
+		tlist_add(out, name, attrs_size(&a), attrs_mtime(&a), attrs_type(&a));
+	}
+	if (libssh2_sftp_closedir(h) != 0 && rc == 0)
+		rc = sftp_fail(c, "cannot list", dir, err);
+	return rc;
+}
+
+static int sftp_list(struct tconn *c, const char *dir, struct tlist *out, char *err)
+{
+	int fresh, rc = sftp_ready(c, &fresh, err);
+	if (rc)
+		return rc;
+	size_t n0 = out->n;
+	rc = list_once(c, dir, out, err);
+	if (sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0) {
+		while (out->n > n0)
+			free(out->v[--out->n].name);
+		rc = list_once(c, dir, out, err);
+	}
+	c->used_ms = now_ms();
+	return rc;
+}
+
+static int stat_once(struct tconn *c, const char *path, struct tentry *out, char *err)
+{
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	if (libssh2_sftp_stat_ex(c->sftp, path, (unsigned)strlen(path), LIBSSH2_SFTP_LSTAT, &a) != 0)
+		return sftp_fail(c, "cannot stat", path, err);
+	out->name = NULL;
+	out->size = attrs_size(&a);
+	out->mtime = attrs_mtime(&a);
+	out->type = attrs_type(&a);
+	return 0;
+}
+
+static int sftp_stat(struct tconn *c, const char *path, struct tentry *out, char *err)
+{
+	int fresh, rc = sftp_ready(c, &fresh, err);
+	if (rc)
+		return rc;
+	rc = stat_once(c, path, out, err);
+	if (sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0)
+		rc = stat_once(c, path, out, err);
+	c->used_ms = now_ms();
+	return rc;
+}
+
+/* Stream PATH to FN with 1 MiB reads (libssh2 keeps several requests in
+ * flight per read). *started is set once FN has seen bytes. */
+static int get_once(struct tconn *c, const char *path, sink_fn fn, void *ctx, int *started,
+		    char *err)
+{
+	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open(c->sftp, path, LIBSSH2_FXF_READ, 0);
+	if (!h)
+		return sftp_fail(c, "cannot open", path, err);
+	int rc = 0;
+	for (;;) {
+		ssize_t n = libssh2_sftp_read(h, c->buf, SFTP_BUF);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			rc = sftp_fail(c, "cannot read", path, err);
+			break;
+		}
+		*started = 1;
+		rc = fn(ctx, c->buf, (size_t)n);
+		if (rc != 0) {
+			snprintf(err, ERRLEN, "%s: cannot store %s locally", c->label, path);
+			break;
+		}
+	}
+	if (libssh2_sftp_close_handle(h) != 0 && rc == 0)
+		rc = sftp_fail(c, "cannot close", path, err);
+	return rc;
+}
+
+static int sftp_get(struct tconn *c, const char *path, sink_fn fn, void *ctx, char *err)
+{
+	int fresh, started = 0, rc = sftp_ready(c, &fresh, err);
+	if (rc)
+		return rc;
+	rc = get_once(c, path, fn, ctx, &started, err);
+	if (!started && sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0)
+		rc = get_once(c, path, fn, ctx, &started, err);
+	c->used_ms = now_ms();
+	return rc;
+}
+
+/* Write N bytes at P; libssh2 returns how much it took, possibly less. */
+static int write_all(struct tconn *c, LIBSSH2_SFTP_HANDLE *h, const char *p, size_t n,
+		     const char *path, char *err)
+{
+	while (n > 0) {
+		ssize_t w = libssh2_sftp_write(h, p, n);
+		if (w < 0)
+			return sftp_fail(c, "cannot write", path, err);
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Ask the server to fsync the file; a server without fsync@openssh.com
+ * is remembered and not asked again. */
+static int put_fsync(struct tconn *c, LIBSSH2_SFTP_HANDLE *h, const char *path, char *err)
+{
+	if (c->no_fsync || libssh2_sftp_fsync(h) == 0)
+		return 0;
+	if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_SFTP_PROTOCOL &&
+	    libssh2_sftp_last_error(c->sftp) == LIBSSH2_FX_OP_UNSUPPORTED) {
+		c->no_fsync = 1;
+		return 0;
+	}
+	return sftp_fail(c, "cannot fsync", path, err);
+}
+
+static int put_once(struct tconn *c, int in, const char *local_path, const char *path,
+		    char *err)
+{
+	if (lseek(in, 0, SEEK_SET) != 0) {
+		snprintf(err, ERRLEN, "cannot read %s: %s", local_path, strerror(errno));
+		return KA_ERR;
+	}
+	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open(c->sftp, path,
+		LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
+		LIBSSH2_SFTP_S_IRUSR | LIBSSH2_SFTP_S_IWUSR | LIBSSH2_SFTP_S_IRGRP |
+		LIBSSH2_SFTP_S_IROTH);
+	if (!h)
+		return sftp_fail(c, "cannot create", path, err);
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(in, c->buf, SFTP_BUF);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, ERRLEN, "cannot read %s: %s", local_path, strerror(errno));
+			rc = KA_ERR;
+			break;
+		}
+		if (n == 0)
+			break;
+		rc = write_all(c, h, c->buf, (size_t)n, path, err);
+		if (rc)
+			break;
+	}
+	if (rc == 0)
+		rc = put_fsync(c, h, path, err);
+	/* The server reports some write errors only when the handle closes. */
+	if (libssh2_sftp_close_handle(h) != 0 && rc == 0)
+		rc = sftp_fail(c, "cannot close", path, err);
+	return rc;
+}
+
+static int sftp_put(struct tconn *c, const char *local_path, const char *path, char *err)
+{
+	int in = open(local_path, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		snprintf(err, ERRLEN, "cannot open %s: %s", local_path, strerror(errno));
+		return errno == ENOENT ? KA_NOENT : KA_ERR;
+	}
+	int fresh, rc = sftp_ready(c, &fresh, err);
+	if (rc == 0) {
+		rc = put_once(c, in, local_path, path, err);
+		if (sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0)
+			rc = put_once(c, in, local_path, path, err);
+	}
+	close(in);
+	c->used_ms = now_ms();
+	return rc;
+}
+
+/* Does PATH exist? 1 yes, 0 no, negative code on failure. */
+static int sftp_exists(struct tconn *c, const char *path, char *err)
+{
+	struct tentry st;
+	int rc = stat_once(c, path, &st, err);
+	return rc == 0 ? 1 : rc == KA_NOENT ? 0 : rc;
+}
+
+/* Plain SFTP rename refuses an existing target on OpenSSH (it links, and
+ * the link fails); an overwrite uses posix-rename@openssh.com, or, on a
+ * server without it, removes the target first (a short window without
+ * it; never a partial file under the final name). SFTP cannot sync a
+ * directory: durability is the server's. Not retried after a drop: the
+ * rename may have happened. */
+static int sftp_rename(struct tconn *c, const char *from, const char *to, int overwrite,
+		       char *err)
+{
+	int fresh, rc = sftp_ready(c, &fresh, err);
+	if (rc)
+		return rc;
+	if (overwrite) {
+		rc = sftp_posix_rename(c, from, to, err);
+		if (rc != KA_INVALID)
+			goto out;
+		if (libssh2_sftp_unlink(c->sftp, to) != 0) {
+			rc = sftp_fail(c, "cannot replace", to, err);
+			if (rc != KA_NOENT)
+				goto out;
+		}
+	}
+	rc = 0;
+	if (libssh2_sftp_rename_ex(c->sftp, from, (unsigned)strlen(from), to, (unsigned)strlen(to),
+				   LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE) != 0) {
+		rc = sftp_fail(c, "cannot rename", from, err);
+		if (!overwrite && rc == KA_ERR && sftp_exists(c, to, err) == 1) {
+			snprintf(err, ERRLEN, "%s: cannot rename %s to %s: %s exists", c->label,
+				 from, to, to);
+			rc = KA_EXISTS;
+		}
+	}
+out:
+	c->used_ms = now_ms();
+	return rc;
+}
+
+static int sftp_remove(struct tconn *c, const char *path, char *err)
+{
+	int fresh, rc = sftp_ready(c, &fresh, err);
+	if (rc)
+		return rc;
+	if (libssh2_sftp_unlink(c->sftp, path) != 0)
+		rc = sftp_fail(c, "cannot remove", path, err);
+	c->used_ms = now_ms();
+	return rc;
+}
+
+/* Create the directory P unless it is one already. */
+static int mkdir_one(struct tconn *c, const char *p, char *err)
+{
+	struct tentry st;
+	int rc = stat_once(c, p, &st, err);
+	if (rc == KA_NOENT) {
+		if (libssh2_sftp_mkdir(c->sftp, p, LIBSSH2_SFTP_S_IRWXU | LIBSSH2_SFTP_S_IRGRP |
+				       LIBSSH2_SFTP_S_IXGRP | LIBSSH2_SFTP_S_IROTH |
+				       LIBSSH2_SFTP_S_IXOTH) == 0)
+			return 0;
+		rc = sftp_fail(c, "cannot create directory", p, err);
+		if (rc == KA_TRANSIENT)
+			return rc;
+		/* Someone else may have created it meanwhile. */
+		int r2 = stat_once(c, p, &st, err);
+		if (r2 != 0)
+			return rc;
+	}
+	if (rc == 0 && st.type != TENTRY_DIR) {
+		snprintf(err, ERRLEN, "%s: cannot create directory %s: a file is in the way",
+			 c->label, p);
+		return KA_PERMANENT;
+	}
+	return rc;
+}
+
+static int mkdirs_once(struct tconn *c, const char *path, char *err)
+{
+	struct tentry st;
+	if (stat_once(c, path, &st, err) == 0 && st.type == TENTRY_DIR)
+		return 0;
+	if (c->broken)
+		return KA_TRANSIENT;
+	char *p = xstrdup(path);
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+		*s = '\0';
+		if (s[-1] != '/')
+			rc = mkdir_one(c, p, err);
+		*s = saved;
+		if (rc || saved == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
+static int sftp_mkdirs(struct tconn *c, const char *path, char *err)
+{
+	int fresh, rc = sftp_ready(c, &fresh, err);
+	if (rc)
+		return rc;
+	if (!*path)
+		return 0;
+	rc = mkdirs_once(c, path, err);
+	if (sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0)
+		rc = mkdirs_once(c, path, err);
+	c->used_ms = now_ms();
+	return rc;
+}
+
+const struct transport_ops transport_sftp = {
+	.type = "sftp",
+	.keys = sftp_keys,
+	.check_remote = sftp_check_remote,
+	.connect = sftp_connect,
+	.list = sftp_list,
+	.stat = sftp_stat,
+	.get = sftp_get,
+	.put = sftp_put,
+	.rename = sftp_rename,
+	.remove = sftp_remove,
+	.mkdirs = sftp_mkdirs,
+	.close = sftp_close,
+};

@@ -1,0 +1,68 @@
+/* Internals shared by the SFTP transport's files (sftp.c, sftp_hostkey.c,
+ * sftp_ext.c). Not part of the transport interface. */
+#ifndef KA_SFTP_INT_H
+#define KA_SFTP_INT_H
+
+#include <libssh2.h>
+#include <libssh2_sftp.h>
+#include <stdint.h>
+
+#include "transport.h"
+
+/* A [remote NAME] type = sftp section, parsed. */
+struct sftp_opts {
+	char *name;             /* the remote's name, for messages */
+	char *host;
+	int port;
+	char *user;
+	char *key;              /* private key file, or NULL */
+	char *passphrase_file;  /* NULL: the key has no passphrase */
+	char *password_file;    /* NULL: public key auth only */
+	char *known_hosts;
+	int accept_new;         /* store a first-seen host key */
+	int connect_timeout;    /* seconds */
+	int io_timeout;         /* seconds */
+	int keepalive;          /* seconds, 0 = off */
+};
+
+/* One SSH session with its SFTP channel. Used by one thread at a time. */
+struct tconn {
+	struct sftp_opts o;
+	const struct logger *lg;
+	char *label;            /* "sftp HOST:PORT", starts every message */
+	int sock;               /* -1 when not connected */
+	LIBSSH2_SESSION *s;
+	LIBSSH2_SFTP *sftp;
+	LIBSSH2_CHANNEL *ext;   /* raw SFTP channel for posix-rename (lazy) */
+	int ext_state;          /* 0 unknown, 1 posix-rename offered, -1 not */
+	uint32_t ext_id;        /* request id on the raw channel */
+	int broken;             /* the connection dropped: reconnect first */
+	int no_fsync;           /* the server has no fsync@openssh.com */
+	int64_t used_ms;        /* when the session last did something */
+	char *buf;              /* SFTP_BUF bytes for get and put */
+};
+
+#define SFTP_BUF (1024 * 1024)
+
+/* Verify the server's host key against known_hosts (sftp_hostkey.c).
+ * Returns 0, KA_PERMANENT (unknown or changed key, with the fingerprint
+ * and how to accept it in err) or KA_ERR. */
+int sftp_hostkey_verify(struct tconn *c, char *err);
+
+/* The SHA256 fingerprint of the session's host key as OpenSSH prints it
+ * ("SHA256:base64"), into buf. */
+void sftp_hostkey_fingerprint(LIBSSH2_SESSION *s, char *buf, size_t len);
+
+/* Rename FROM to TO replacing TO atomically with posix-rename@openssh.com
+ * on a raw SFTP channel (sftp_ext.c; libssh2 1.10 cannot send it).
+ * Returns 0, KA_INVALID when the server does not offer the extension,
+ * or another negative code with err filled. */
+int sftp_posix_rename(struct tconn *c, const char *from, const char *to, char *err);
+void sftp_ext_close(struct tconn *c);
+
+/* Map the session's last error to a code; marks the connection broken when
+ * the failure was the transport's, not the file's. Fills err with
+ * "LABEL: WHAT PATH: reason". */
+int sftp_fail(struct tconn *c, const char *what, const char *path, char *err);
+
+#endif
