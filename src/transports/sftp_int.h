@@ -43,6 +43,7 @@ struct tconn {
 };
 
 #define SFTP_BUF (1024 * 1024)
+#define SFTP_FIRST_READ (32 * 1024)  /* doubles up to SFTP_BUF */
 
 /* Verify the server's host key against known_hosts (sftp_hostkey.c).
  * Returns 0, KA_PERMANENT (unknown or changed key, with the fingerprint

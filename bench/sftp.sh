@@ -1,0 +1,114 @@
+#!/bin/sh
+# SFTP throughput of kargo-agent's transport against OpenSSH sftp and curl,
+# measured in the same run against the same private sshd on 127.0.0.1.
+#   bench/sftp.sh            (from the source tree; builds an optimised copy)
+# Environment: SIZE_MIB (1024), SMALL_FILES (2000), SMALL_KIB (4), RUNS (2,
+# best run kept), JOBS (4: sessions for the parallel small-file figure),
+# BENCH_DIR (/dev/shm when it exists: the figures are transport, not disk).
+# Until the CLI drives routes, kargo-agent's side is tests/sftp/sftp-tool,
+# which calls the transport exactly as the pipeline does (put/get/list).
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+SIZE_MIB=${SIZE_MIB:-1024}
+SMALL_FILES=${SMALL_FILES:-2000}
+SMALL_KIB=${SMALL_KIB:-4}
+RUNS=${RUNS:-2}
+JOBS=${JOBS:-4}
+base=${BENCH_DIR:-$([ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")}
+
+# An optimised build without sanitizers, next to the source tree.
+B="$SRC/build-bench"
+if [ ! -x "$B/tests/sftp/sftp-tool" ] || [ -n "$(find "$SRC/src" "$SRC/tests/sftp" -newer "$B/tests/sftp/sftp-tool" -name '*.[ch]' | head -1)" ]; then
+	[ -x "$SRC/configure" ] || (cd "$SRC" && autoreconf -fi >/dev/null 2>&1)
+	mkdir -p "$B"
+	[ -f "$B/Makefile" ] || (cd "$B" && "$SRC/configure" CFLAGS="-O2 -g" >/dev/null)
+	make -C "$B" -j"$(nproc)" tests/sftp/sftp-tool >/dev/null
+fi
+TOOL="$B/tests/sftp/sftp-tool"
+command -v curl >/dev/null || { echo "bench: curl missing (apt-get install curl)" >&2; exit 1; }
+
+W=$(mktemp -d "$base/ka-bench.XXXXXX")
+trap '"$SRC/tests/servers/sshd-stop" "$W/sshd" KILL; rm -rf "$W"' EXIT INT TERM
+"$SRC/tests/servers/sshd-start" "$W/sshd" >/dev/null
+. "$W/sshd/env"
+export SSHD_PORT SSHD_USER SSHD_KEY SSHD_KNOWN_HOSTS
+D=$SSHD_DATA
+L=$W/local
+mkdir -p "$L/small" "$L/small-back"
+
+SFTP="sftp -q -i $SSHD_KEY -o UserKnownHostsFile=$SSHD_KNOWN_HOSTS -o StrictHostKeyChecking=yes -o BatchMode=yes -P $SSHD_PORT"
+CURL="curl -s -S -k --key $SSHD_KEY --pubkey $SSHD_KEY.pub -u $SSHD_USER:"
+URL="sftp://127.0.0.1:$SSHD_PORT"
+
+now() { date +%s%N; }
+# best NAME CMD...: run RUNS times (after PREP, if set), print the best ms.
+best() {
+	b=""
+	r=0
+	while [ $r -lt "$RUNS" ]; do
+		[ -n "${PREP:-}" ] && eval "$PREP"
+		t0=$(now)
+		"$@" >/dev/null 2>"$W/stderr" || { cat "$W/stderr" >&2; exit 1; }
+		t=$(( ($(now) - t0) / 1000000 ))
+		if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+		r=$((r + 1))
+	done
+	echo "$b"
+}
+mbs() { echo "$1 $2" | awk '{ printf "%.0f", $1 * 1048576 / 1e6 / ($2 / 1000) }'; }
+fps() { echo "$1 $2" | awk '{ printf "%.0f", $1 / ($2 / 1000) }'; }
+ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
+
+echo "generating ${SIZE_MIB} MiB and ${SMALL_FILES} x ${SMALL_KIB} KiB files in $W"
+head -c $((SIZE_MIB * 1048576)) /dev/urandom > "$L/big"
+i=0
+while [ $i -lt "$SMALL_FILES" ]; do
+	head -c $((SMALL_KIB * 1024)) /dev/urandom > "$L/small/f$i.csv"
+	i=$((i + 1))
+done
+check_big() { [ "$(sha256sum < "$1")" = "$(sha256sum < "$L/big")" ] || { echo "bench: $1 differs" >&2; exit 1; }; }
+
+# --- one big file ---
+PREP="rm -f '$D/big'"
+k_up=$(best "$TOOL" put "$L/big" "$D/big"); check_big "$D/big"
+printf 'put %s %s\n' "$L/big" "$D/big" > "$W/put.batch"
+s_up=$(best $SFTP -b "$W/put.batch" "$SSHD_USER@127.0.0.1"); check_big "$D/big"
+c_up=$(best $CURL -T "$L/big" "$URL$D/big"); check_big "$D/big"
+PREP="rm -f '$L/big.back'"
+k_dn=$(best "$TOOL" get "$D/big" "$L/big.back"); check_big "$L/big.back"
+printf 'get %s %s\n' "$D/big" "$L/big.back" > "$W/get.batch"
+s_dn=$(best $SFTP -b "$W/get.batch" "$SSHD_USER@127.0.0.1"); check_big "$L/big.back"
+c_dn=$(best $CURL -o "$L/big.back" "$URL$D/big"); check_big "$L/big.back"
+
+# --- many small files ---
+mkdir -p "$D/small"
+PREP="rm -f '$D'/small/*"
+k1_sup=$(best "$TOOL" -j 1 putdir "$L/small" "$D/small")
+kj_sup=$(best "$TOOL" -j "$JOBS" putdir "$L/small" "$D/small")
+printf 'put %s/* %s/\n' "$L/small" "$D/small" > "$W/sput.batch"
+s_sup=$(best $SFTP -b "$W/sput.batch" "$SSHD_USER@127.0.0.1")
+[ "$(ls "$D/small" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: small upload incomplete" >&2; exit 1; }
+PREP="rm -f '$L'/small-back/*"
+k1_sdn=$(best "$TOOL" -j 1 getdir "$D/small" "$L/small-back")
+kj_sdn=$(best "$TOOL" -j "$JOBS" getdir "$D/small" "$L/small-back")
+printf 'get %s/* %s/\n' "$D/small" "$L/small-back" > "$W/sget.batch"
+s_sdn=$(best $SFTP -b "$W/sget.batch" "$SSHD_USER@127.0.0.1")
+[ "$(ls "$L/small-back" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: small download incomplete" >&2; exit 1; }
+
+echo
+echo "sshd: OpenSSH $(ssh -V 2>&1 | cut -d, -f1); $(nproc) cores; best of $RUNS; data in $base"
+printf '%-34s %10s %10s %10s %12s %12s\n' "${SIZE_MIB} MiB file (MB/s)" kargo sftp curl kargo/sftp kargo/curl
+printf '%-34s %10s %10s %10s %12s %12s\n' upload "$(mbs "$SIZE_MIB" "$k_up")" "$(mbs "$SIZE_MIB" "$s_up")" \
+	"$(mbs "$SIZE_MIB" "$c_up")" "$(ratio "$s_up" "$k_up")" "$(ratio "$c_up" "$k_up")"
+printf '%-34s %10s %10s %10s %12s %12s\n' download "$(mbs "$SIZE_MIB" "$k_dn")" "$(mbs "$SIZE_MIB" "$s_dn")" \
+	"$(mbs "$SIZE_MIB" "$c_dn")" "$(ratio "$s_dn" "$k_dn")" "$(ratio "$c_dn" "$k_dn")"
+echo
+printf '%-34s %10s %10s %10s %12s %12s\n' "${SMALL_FILES} x ${SMALL_KIB} KiB (files/s)" "kargo j1" "kargo j$JOBS" "sftp -b" "j1/sftp" "j$JOBS/sftp"
+printf '%-34s %10s %10s %10s %12s %12s\n' upload "$(fps "$SMALL_FILES" "$k1_sup")" "$(fps "$SMALL_FILES" "$kj_sup")" \
+	"$(fps "$SMALL_FILES" "$s_sup")" "$(ratio "$s_sup" "$k1_sup")" "$(ratio "$s_sup" "$kj_sup")"
+printf '%-34s %10s %10s %10s %12s %12s\n' download "$(fps "$SMALL_FILES" "$k1_sdn")" "$(fps "$SMALL_FILES" "$kj_sdn")" \
+	"$(fps "$SMALL_FILES" "$s_sdn")" "$(ratio "$s_sdn" "$k1_sdn")" "$(ratio "$s_sdn" "$kj_sdn")"
+echo
+echo "kargo = the SFTP transport (libssh2 1.10, aes128-ctr, 1 MiB requests, fsync@openssh.com"
+echo "after each upload, getdir includes the listing); sftp = OpenSSH sftp -b (its default"
+echo "cipher); curl = curl sftp:// (libssh2). Ratios above 1 mean kargo is faster."
