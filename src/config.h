@@ -1,0 +1,99 @@
+/* The INI configuration, loaded with iniparser into typed, checked structs.
+ * Every problem names file, section and key; config_load reports them all. */
+#ifndef KA_CONFIG_H
+#define KA_CONFIG_H
+
+#include <stddef.h>
+#include "diag.h"
+
+struct kv {
+	char *key;
+	char *value;
+};
+
+/* A raw [kind NAME] section: remotes and format profiles keep their keys as
+ * strings, and the module that owns them (a transport, the formats) checks them. */
+struct section {
+	char *name;
+	struct kv *kv;
+	size_t nkv;
+};
+
+/* Value of KEY in a section, or DEF when absent. */
+const char *section_get(const struct section *s, const char *key, const char *def);
+
+struct remote_config {
+	struct section sec;      /* [remote NAME]: keys as written */
+	const char *type;        /* "sftp", "imap", "smtp", ... */
+};
+
+/* A source or destination: "REMOTE:PATH" or a plain local path. */
+struct endpoint {
+	const struct remote_config *remote;  /* NULL for a local path */
+	char *path;
+	char *text;                          /* as written in the config */
+};
+
+enum after_action { AFTER_KEEP, AFTER_DELETE, AFTER_ARCHIVE };
+enum on_exists { ON_EXISTS_FAIL, ON_EXISTS_OVERWRITE, ON_EXISTS_RENAME };
+
+struct route_config {
+	char *name;
+	struct endpoint source;
+	struct endpoint *dests;
+	size_t ndests;
+	char *pattern;           /* glob on the file name, default "*" */
+	char *format;            /* format or [format NAME] profile, default "auto" */
+	enum after_action after;
+	char *archive_dir;       /* AFTER_ARCHIVE: directory on the source side */
+	char *quarantine;        /* local directory for rejected files */
+	int stable_seconds;
+	char *done_marker;       /* e.g. ".done": take X only once X.done exists */
+	char *temp_prefix;       /* delivery temp name: PREFIX NAME SUFFIX */
+	char *temp_suffix;
+	enum on_exists on_exists;
+	int max_attempts;
+	int enabled;
+};
+
+struct agent_config {
+	char *spool_dir;
+	char *manifest;
+	char *log_level;
+	int poll_interval;       /* seconds between cycles of `run` */
+	int rescan_interval;     /* full rescan even when inotify is quiet */
+	int stable_seconds;
+	int max_attempts;
+	int retry_base;          /* first retry delay, seconds */
+	int retry_max;           /* cap on the retry delay, seconds */
+	int batch_size;          /* files recorded per manifest transaction */
+};
+
+struct config {
+	char *path;
+	struct agent_config agent;
+	struct remote_config *remotes;
+	size_t nremotes;
+	struct route_config *routes;
+	size_t nroutes;
+	struct section *formats;  /* [format NAME] profiles */
+	size_t nformats;
+};
+
+/* Load and check PATH. Returns 0, or -1 with every problem added to D. */
+int config_load(const char *path, struct config *cfg, struct diag *d);
+void config_release(struct config *cfg);
+
+const struct route_config *config_route(const struct config *cfg, const char *name);
+const struct remote_config *config_remote(const struct config *cfg, const char *name);
+
+/* Parse "REMOTE:PATH" or a local path against CFG's remotes. Returns 0 or -1
+ * with a message in err. */
+int endpoint_parse(const struct config *cfg, const char *text, struct endpoint *ep,
+		   char *err, size_t errlen);
+void endpoint_release(struct endpoint *ep);
+
+/* The config file path from -c, $KARGO_AGENT_CONFIG or the default. */
+const char *config_default_path(const char *opt);
+
+#endif
