@@ -8,6 +8,8 @@
  * adding its file and one line here. */
 static const struct transport_ops *const transports[] = {
 	&transport_local,
+	&transport_smtp,
+	&transport_imap,
 	NULL,
 };
 

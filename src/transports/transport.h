@@ -109,5 +109,7 @@ const struct transport_ops *transport_for(const struct endpoint *ep);
 void transport_types(char *buf, size_t len);
 
 extern const struct transport_ops transport_local;
+extern const struct transport_ops transport_smtp;
+extern const struct transport_ops transport_imap;
 
 #endif
