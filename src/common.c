@@ -161,3 +161,11 @@ uint64_t random_u64(void)
 		v = (uint64_t)now_ms() * 6364136223846793005ULL;
 	return v;
 }
+
+char *name_numbered(const char *name, int k)
+{
+	const char *dot = strrchr(name, '.');
+	if (!dot || dot == name)
+		return xasprintf("%s-%d", name, k);
+	return xasprintf("%.*s-%d%s", (int)(dot - name), name, k, dot);
+}

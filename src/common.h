@@ -50,6 +50,9 @@ char *path_join(const char *dir, const char *name);
 /* Last component of a path (pointer into s). */
 const char *path_base(const char *s);
 
+/* NAME with counter K before the extension: a.csv → a-2.csv. Caller frees. */
+char *name_numbered(const char *name, int k);
+
 /* Write a random 64-bit value (getrandom). */
 uint64_t random_u64(void);
 

@@ -277,10 +277,12 @@ static void load_dests(struct loader *ld, const struct config *cfg, const char *
 		       const char *v, struct route_config *r)
 {
 	char *copy = xstrdup(v), *save = NULL;
+	size_t given = 0;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *t = trim(tok);
 		if (!*t)
 			continue;
+		given++;
 		r->dests = xrealloc(r->dests, (r->ndests + 1) * sizeof(*r->dests));
 		if (route_endpoint(ld, cfg, sec, "dest", t, 0, &r->dests[r->ndests]) == 0)
 			r->ndests++;
@@ -288,7 +290,7 @@ static void load_dests(struct loader *ld, const struct config *cfg, const char *
 			endpoint_release(&r->dests[r->ndests]);
 	}
 	free(copy);
-	if (r->ndests == 0)
+	if (given == 0)
 		diag_add(ld->d, "%s: [%s] dest: no destination given", ld->file, sec);
 }
 

@@ -1,1 +1,121 @@
-int main(void) { return 0; }
+/* kargo-agent: command dispatch only. The signal flags are the one piece of
+ * process-wide state, owned here and handed to the commands. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "autoconfig.h"
+#include "cli/cli.h"
+#include "config.h"
+
+static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t reload_flag;
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "Poll every route forever (the daemon, in the foreground); stop with "
+	  "SIGTERM or SIGINT, which finishes the file in hand.", "run" },
+	{ "once", cmd_once, "One full cycle of every route, then exit (for cron and timers).\n"
+	  "Exit 0 when all went well, 65 if a file was rejected, 69 if a remote or a delivery "
+	  "failed (retried later), 75 if another run holds the manifest.", "once" },
+	{ "status", cmd_status, "Per route: last cycle, files by state, next retry.\n"
+	  "Exit 0 when every route is healthy, 1 when a file is dead or a route's last "
+	  "cycle failed.", "status [--json]" },
+	{ "list", cmd_list, "Manifest rows, oldest first. --since takes a date, a date-time "
+	  "or an age such as 2h or 7d.",
+	  "list [--route R] [--state S] [--shipment ID] [--since T] [--limit N] [--json]" },
+	{ "show", cmd_show, "One file's record, its deliveries, its whole history and its "
+	  "parse summary.", "show ID [--json]" },
+	{ "resend", cmd_resend, "Deliver files again from the spool, to their route's "
+	  "destinations or to --to DEST (REMOTE:PATH or a local directory).\n"
+	  "--on-exists fail|overwrite|rename overrides the route's setting.",
+	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M]" },
+	{ "validate", cmd_validate, "Parse a file and report every problem with its line.\n"
+	  "Exit 0 valid, 65 invalid, 66 unreadable.",
+	  "validate FILE [--format F] [--json]" },
+	{ "check-config", cmd_check_config, "Load and check the configuration, reporting every "
+	  "problem; then connect to every remote and check the routes' directories.\n"
+	  "Exit 0 all good, 78 configuration errors, 69 a remote or directory failed.",
+	  "check-config [--offline]" },
+};
+
+const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void on_reload(int sig)
+{
+	(void)sig;
+	reload_flag = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;  /* no SA_RESTART: poll() and sleeps return early */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int usage(FILE *out, int code)
+{
+	fprintf(out, "usage: kargo-agent [-c FILE] COMMAND [ARGS]\n\n"
+		"Moves warehouse integration files exactly once between local directories,\n"
+		"SFTP servers and mailboxes, validating them and keeping a manifest.\n\n"
+		"Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s\n", commands[i].usage);
+	fprintf(out, "\nOptions:\n"
+		"  -c FILE     configuration (default $KARGO_AGENT_CONFIG or %s)\n"
+		"  -h, --help  this help; COMMAND --help for a command's\n"
+		"  --version   print the version\n", config_default_path(NULL));
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .stop = &stop_flag, .reload = &reload_flag };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cli.config = optarg; break;
+		case 'h': return usage(stdout, EX_OK);
+		case 'V': printf("kargo-agent %s\n", PACKAGE_VERSION); return EX_OK;
+		default: return usage(stderr, EX_USAGE);
+		}
+	}
+	if (optind >= argc)
+		return usage(stderr, EX_USAGE);
+	const struct command *cmd = command_find(argv[optind]);
+	if (!cmd) {
+		fprintf(stderr, "kargo-agent: unknown command '%s'\n", argv[optind]);
+		return usage(stderr, EX_USAGE);
+	}
+	install_signals();
+	argc -= optind;
+	argv += optind;
+	optind = 0;  /* reset getopt for the command's own options */
+	return cmd->fn(&cli, argc, argv);
+}

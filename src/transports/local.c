@@ -17,6 +17,7 @@
 
 struct tconn {
 	char *buf;  /* IO_BUF bytes, reused by get and put */
+	int defer;  /* put and rename leave durability to local_sync */
 };
 
 static int errno_code(int e)
@@ -163,7 +164,7 @@ static int local_put(struct tconn *c, const char *local_path, const char *path, 
 		}
 	}
 	/* The data must be on disk before the rename makes it visible. */
-	if (rc == 0 && fsync(out) != 0)
+	if (rc == 0 && !c->defer && fsync(out) != 0)
 		rc = fail(err, "cannot fsync", path);
 	if (close(out) != 0 && rc == 0)
 		rc = fail(err, "cannot close", path);
@@ -207,6 +208,8 @@ static int local_rename(struct tconn *c, const char *from, const char *to, int o
 		snprintf(err, ERRLEN, "cannot rename %s to %s: %s", from, to, strerror(errno));
 		return rc;
 	}
+	if (c->defer)
+		return 0;
 	int rc = sync_parent(to, err);
 	const char *fs = strrchr(from, '/'), *ts = strrchr(to, '/');
 	size_t fl = fs ? (size_t)(fs - from) : 0, tl = ts ? (size_t)(ts - to) : 0;
@@ -248,6 +251,22 @@ static int local_mkdirs(struct tconn *c, const char *path, char *err)
 	return rc;
 }
 
+static void local_defer_sync(struct tconn *c, int on)
+{
+	c->defer = on;
+}
+
+/* One syncfs makes every deferred write and rename on PATH's file system durable. */
+static int local_sync(struct tconn *c, const char *path, char *err)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(err, "cannot open", path);
+	int rc = syncfs(fd) == 0 ? 0 : fail(err, "cannot sync", path);
+	close(fd);
+	return rc;
+}
+
 static int local_watch(struct tconn *c, const char *dir, int *fd, char *err)
 {
 	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -280,6 +299,8 @@ const struct transport_ops transport_local = {
 	.rename = local_rename,
 	.remove = local_remove,
 	.mkdirs = local_mkdirs,
+	.defer_sync = local_defer_sync,
+	.sync = local_sync,
 	.watch = local_watch,
 	.watch_drain = local_watch_drain,
 	.close = local_close,

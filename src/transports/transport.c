@@ -9,6 +9,8 @@
 static const struct transport_ops *const transports[] = {
 	&transport_local,
 	&transport_sftp,
+	&transport_smtp,
+	&transport_imap,
 	NULL,
 };
 

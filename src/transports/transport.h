@@ -85,6 +85,13 @@ struct transport_ops {
 	/* Optional: consume pending notifications on a watch fd. */
 	void (*watch_drain)(struct tconn *c, int fd);
 
+	/* Optional, for batches on local disks: after defer_sync(c, 1), put and
+	 * rename skip their own fsyncs and the caller calls sync() (one syncfs)
+	 * before it relies on any of them. Transports without it are durable
+	 * call by call. */
+	void (*defer_sync)(struct tconn *c, int on);
+	int (*sync)(struct tconn *c, const char *path, char *err);
+
 	/* Optional, for message sinks (SMTP) that cannot write-then-rename:
 	 * deliver LOCAL_PATH as one message; done when the server accepted it. */
 	int (*send)(struct tconn *c, const char *local_path, const struct send_info *info,
@@ -103,5 +110,7 @@ void transport_types(char *buf, size_t len);
 
 extern const struct transport_ops transport_local;
 extern const struct transport_ops transport_sftp;
+extern const struct transport_ops transport_smtp;
+extern const struct transport_ops transport_imap;
 
 #endif

@@ -1,0 +1,119 @@
+/* Opening the pieces a command needs, with errors a user can act on. */
+#include "app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static void mkdir_parents(const char *path)
+{
+	char *p = xstrdup(path);
+	for (char *c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		mkdir(p, 0755);
+		*c = '/';
+	}
+	free(p);
+}
+
+/* One process at a time runs cycles on a manifest: flock on MANIFEST.lock,
+ * which holds the owner's pid for the error message. */
+static int take_lock(struct app *a)
+{
+	char *path = xasprintf("%s.lock", a->cfg.agent.manifest);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "kargo-agent: cannot open %s: %s\n", path, strerror(errno));
+		free(path);
+		return EX_IOERR;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		char pid[32] = "";
+		ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		fprintf(stderr, "kargo-agent: %s is in use by another kargo-agent (pid %s); "
+			"only one run or once at a time may work on a manifest\n",
+			a->cfg.agent.manifest, *pid ? pid : "unknown");
+		close(fd);
+		free(path);
+		return EX_TEMPFAIL;
+	}
+	char pid[32];
+	int len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len)
+		fprintf(stderr, "kargo-agent: warning: cannot write pid to %s\n", path);
+	free(path);
+	a->lock_fd = fd;
+	return 0;
+}
+
+int app_open(struct app *a, const char *config_path, int needs)
+{
+	char err[ERRLEN];
+	struct diag d = { 0 };
+	a->lock_fd = -1;
+	a->config_path = config_default_path(config_path);
+	if (config_load(a->config_path, &a->cfg, &d) != 0) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "kargo-agent: %s\n", d.msgs[i]);
+		diag_release(&d);
+		return EX_CONFIG;
+	}
+	enum log_level lv = LOG_INFO;
+	log_level_parse(a->cfg.agent.log_level, &lv);
+	log_init(&a->lg, lv, stderr);
+	if (formats_load(&a->cfg, &a->formats, &d) != 0) {
+		for (size_t i = 0; i < d.n; i++)
+			fprintf(stderr, "kargo-agent: %s\n", d.msgs[i]);
+		diag_release(&d);
+		return EX_CONFIG;
+	}
+	const char *crash = getenv("KARGO_AGENT_CRASH_AT");
+	a->crash_at = crash && *crash ? crash : NULL;
+	if (needs & NEED_MANIFEST) {
+		mkdir_parents(a->cfg.agent.manifest);
+		if (needs & NEED_LOCK) {
+			int rc = take_lock(a);
+			if (rc != 0)
+				return rc;
+		}
+		if (manifest_open(&a->m, a->cfg.agent.manifest, err) != 0) {
+			fprintf(stderr, "kargo-agent: %s\n", err);
+			return EX_IOERR;
+		}
+	}
+	if (needs & NEED_SPOOL) {
+		if (spool_open(&a->spool, a->cfg.agent.spool_dir, err) != 0) {
+			fprintf(stderr, "kargo-agent: %s\n", err);
+			return EX_IOERR;
+		}
+		if (needs & NEED_LOCK)
+			spool_clean_tmp(&a->spool);
+	}
+	return 0;
+}
+
+void app_close(struct app *a)
+{
+	if (a->m.db)
+		manifest_close(&a->m);
+	if (a->spool.dir)
+		spool_release(&a->spool);
+	formats_free(a->formats);
+	a->formats = NULL;
+	if (a->cfg.path)
+		config_release(&a->cfg);
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	a->lock_fd = -1;
+}

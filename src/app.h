@@ -1,0 +1,38 @@
+/* What every command works with: the loaded config, the logger, the
+ * manifest, the spool and the format table. Passed explicitly; the only
+ * process-wide state is the stop flag main.c owns for signal handlers. */
+#ifndef KA_APP_H
+#define KA_APP_H
+
+#include <signal.h>
+#include "config.h"
+#include "formats/format.h"
+#include "log.h"
+#include "manifest.h"
+#include "spool.h"
+
+struct app {
+	const char *config_path;
+	struct config cfg;
+	struct logger lg;
+	struct manifest m;
+	struct spool spool;
+	struct formats *formats;
+	const char *crash_at;                 /* KARGO_AGENT_CRASH_AT (tests) */
+	volatile sig_atomic_t *stop;          /* set by SIGTERM/SIGINT */
+	volatile sig_atomic_t *reload;        /* set by SIGHUP */
+	int lock_fd;
+};
+
+enum app_needs {
+	NEED_MANIFEST = 1,   /* open (and create) the manifest */
+	NEED_SPOOL = 2,      /* open (and create) the spool */
+	NEED_LOCK = 4,       /* be the only process running cycles on this manifest */
+};
+
+/* Load the config and open what NEEDS asks for. Returns 0 or a sysexits
+ * code, having printed the reason on stderr. */
+int app_open(struct app *a, const char *config_path, int needs);
+void app_close(struct app *a);
+
+#endif

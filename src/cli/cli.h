@@ -1,0 +1,44 @@
+/* Commands: one file each, dispatched from main.c's table. */
+#ifndef KA_CLI_H
+#define KA_CLI_H
+
+#include <signal.h>
+#include <stdio.h>
+#include "app.h"
+#include "common.h"
+
+struct cli {
+	const char *config;                   /* -c FILE, or NULL */
+	volatile sig_atomic_t *stop;
+	volatile sig_atomic_t *reload;
+};
+
+struct command {
+	const char *name;
+	int (*fn)(struct cli *cli, int argc, char **argv);
+	const char *summary;
+	const char *usage;                    /* printed by --help */
+};
+
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_once(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_resend(struct cli *cli, int argc, char **argv);
+int cmd_validate(struct cli *cli, int argc, char **argv);
+int cmd_check_config(struct cli *cli, int argc, char **argv);
+
+/* The command table (main.c), for --help texts. */
+const struct command *command_find(const char *name);
+
+/* Print NAME's usage; returns EX_OK for --help, EX_USAGE otherwise. */
+int cli_usage(const char *name, int ok);
+/* Parse a positive file id; 0 and a message on stderr when not one. */
+int64_t cli_parse_id(const char *s);
+
+/* JSON output helpers. */
+void json_str(FILE *out, const char *s);
+void json_file(FILE *out, const struct mfile *f, const char *shipments);
+
+#endif

@@ -1,0 +1,99 @@
+/* Helpers shared by the commands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage(const char *name, int ok)
+{
+	const struct command *c = command_find(name);
+	FILE *out = ok ? stdout : stderr;
+	if (c)
+		fprintf(out, "usage: kargo-agent [-c FILE] %s\n\n%s\n", c->usage, c->summary);
+	return ok ? EX_OK : EX_USAGE;
+}
+
+int64_t cli_parse_id(const char *s)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v <= 0) {
+		fprintf(stderr, "kargo-agent: '%s' is not a file id (a positive number, as "
+			"shown by `kargo-agent list`)\n", s);
+		return 0;
+	}
+	return v;
+}
+
+void json_str(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+void json_file(FILE *out, const struct mfile *f, const char *shipments)
+{
+	char t1[32], t2[32], t3[32];
+	format_time(f->created, t1, sizeof(t1));
+	format_time(f->updated, t2, sizeof(t2));
+	format_time(f->next_attempt, t3, sizeof(t3));
+	fprintf(out, "{\"id\":%lld,\"route\":", (long long)f->id);
+	json_str(out, f->route);
+	fputs(",\"name\":", out);
+	json_str(out, f->name);
+	fputs(",\"source\":", out);
+	json_str(out, f->source_uri);
+	fprintf(out, ",\"size\":%lld,\"mtime\":%lld,\"sha256\":\"%s\",\"format\":",
+		(long long)f->size, (long long)f->mtime, f->sha256);
+	json_str(out, f->format);
+	fputs(",\"state\":", out);
+	json_str(out, f->state);
+	fprintf(out, ",\"attempts\":%d,\"next_attempt\":", f->attempts);
+	if (f->next_attempt)
+		json_str(out, t3);
+	else
+		fputs("null", out);
+	fputs(",\"last_error\":", out);
+	json_str(out, f->last_error);
+	fputs(",\"spool_path\":", out);
+	json_str(out, f->spool_path);
+	fputs(",\"shipment_ids\":[", out);
+	if (shipments && *shipments) {
+		char *copy = xstrdup(shipments), *save = NULL;
+		int first = 1;
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (!first)
+				fputc(',', out);
+			json_str(out, t);
+			first = 0;
+		}
+		free(copy);
+	}
+	fputs("],\"created\":", out);
+	json_str(out, t1);
+	fputs(",\"updated\":", out);
+	json_str(out, t2);
+	fputs(",\"summary\":", out);
+	fputs(f->summary ? f->summary : "null", out);
+	fputc('}', out);
+}

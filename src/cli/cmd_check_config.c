@@ -1,0 +1,98 @@
+/* check-config: every problem in the INI at once, then every remote and
+ * route directory checked for real. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "conns.h"
+
+/* Readable source directory: list it. */
+static int check_source(struct conns *cs, const struct route_config *r)
+{
+	const struct transport_ops *t;
+	struct tconn *c;
+	struct tlist l = { 0 };
+	char err[ERRLEN];
+	int rc = conns_get(cs, &r->source, &t, &c, err);
+	if (rc == 0)
+		rc = t->list(c, r->source.path, &l, err);
+	if (rc == 0)
+		printf("ok    [route %s] source %s: readable, %zu entries\n", r->name,
+		       r->source.text, l.n);
+	else
+		printf("FAIL  [route %s] source %s: %s\n", r->name, r->source.text, err);
+	tlist_release(&l);
+	return rc;
+}
+
+/* Writable destination: write and remove a probe file (creating the directory). */
+static int check_dest(struct conns *cs, const struct route_config *r, const struct endpoint *ep)
+{
+	const struct transport_ops *t;
+	struct tconn *c;
+	char err[ERRLEN];
+	int rc = conns_get(cs, ep, &t, &c, err);
+	if (rc == 0 && t->send) {
+		printf("ok    [route %s] dest %s: connected\n", r->name, ep->text);
+		return 0;
+	}
+	char *probe = xasprintf("%s/.kargo-agent-probe-%d", ep->path, (int)getpid());
+	if (rc == 0)
+		rc = t->mkdirs(c, ep->path, err);
+	if (rc == 0)
+		rc = t->put(c, "/dev/null", probe, err);
+	if (rc == 0)
+		rc = t->remove(c, probe, err);
+	if (rc == 0)
+		printf("ok    [route %s] dest %s: writable\n", r->name, ep->text);
+	else
+		printf("FAIL  [route %s] dest %s: %s\n", r->name, ep->text, err);
+	free(probe);
+	return rc;
+}
+
+static int check_remotes(struct app *a)
+{
+	struct conns cs;
+	conns_init(&cs, &a->lg);
+	int failed = 0;
+	for (size_t i = 0; i < a->cfg.nroutes; i++) {
+		const struct route_config *r = &a->cfg.routes[i];
+		failed |= check_source(&cs, r) != 0;
+		for (size_t j = 0; j < r->ndests; j++)
+			failed |= check_dest(&cs, r, &r->dests[j]) != 0;
+	}
+	conns_release(&cs);
+	return failed ? EX_UNAVAILABLE : EX_OK;
+}
+
+int cmd_check_config(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "offline", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, offline = 0;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (ch == 'c')
+			cli->config = optarg;
+		else if (ch == 'o')
+			offline = 1;
+		else
+			return cli_usage("check-config", ch == 'h');
+	}
+	struct app a = { .stop = cli->stop };
+	int rc = app_open(&a, cli->config, 0);
+	if (rc == 0) {
+		printf("ok    %s: %zu remotes, %zu routes\n", a.config_path, a.cfg.nremotes,
+		       a.cfg.nroutes);
+		if (!offline)
+			rc = check_remotes(&a);
+	}
+	app_close(&a);
+	return rc;
+}

@@ -1,0 +1,94 @@
+/* list: manifest rows with filters, as a table or JSON lines. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct list_out {
+	struct manifest *m;
+	int json;
+	int64_t count;
+};
+
+static int print_row(void *ctx, const struct mfile *f)
+{
+	struct list_out *o = ctx;
+	char t[32];
+	if (o->json) {
+		char *ships = manifest_shipments(o->m, f->id);
+		if (o->count)
+			fputc(',', stdout);
+		json_file(stdout, f, ships);
+		free(ships);
+	} else {
+		format_time(f->created, t, sizeof(t));
+		printf("%-6lld %-20s %-9s %10lld  %s  %s\n", (long long)f->id, f->route, f->state,
+		       (long long)f->size, t, f->name);
+	}
+	o->count++;
+	return 0;
+}
+
+int cmd_list(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "route", required_argument, NULL, 'r' },
+		{ "state", required_argument, NULL, 's' },
+		{ "shipment", required_argument, NULL, 'S' },
+		{ "since", required_argument, NULL, 't' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mfilter flt = { 0 };
+	struct list_out o = { 0 };
+	int ch;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': cli->config = optarg; break;
+		case 'r': flt.route = optarg; break;
+		case 's': flt.state = optarg; break;
+		case 'S': flt.shipment = optarg; break;
+		case 'j': o.json = 1; break;
+		case 'n': flt.limit = atoll(optarg); break;
+		case 't':
+			if (parse_time_arg(optarg, now_s(), &flt.since) != 0) {
+				fprintf(stderr, "kargo-agent list: --since '%s' is not a date "
+					"(2026-11-23, 2026-11-23T08:00:00Z) or an age (30m, 2h, 7d)\n",
+					optarg);
+				return EX_USAGE;
+			}
+			break;
+		default: return cli_usage("list", ch == 'h');
+		}
+	}
+	if (flt.state) {
+		int known = 0;
+		for (int i = 0; i < 6; i++)
+			known |= strcmp(flt.state, manifest_states[i]) == 0;
+		if (!known) {
+			fprintf(stderr, "kargo-agent list: unknown state '%s' (staged, pending, "
+				"delivered, done, rejected, dead)\n", flt.state);
+			return EX_USAGE;
+		}
+	}
+	struct app a = { .stop = cli->stop };
+	int rc = app_open(&a, cli->config, NEED_MANIFEST);
+	if (rc == 0) {
+		char err[ERRLEN];
+		o.m = &a.m;
+		if (o.json)
+			fputc('[', stdout);
+		if (manifest_list(&a.m, &flt, print_row, &o, err) != 0) {
+			fprintf(stderr, "kargo-agent: %s\n", err);
+			rc = EX_IOERR;
+		}
+		if (o.json)
+			fputs("]\n", stdout);
+	}
+	app_close(&a);
+	return rc;
+}

@@ -1,0 +1,64 @@
+/* The connection cache. */
+#include "conns.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void conns_init(struct conns *cs, const struct logger *lg)
+{
+	memset(cs, 0, sizeof(*cs));
+	cs->lg = lg;
+}
+
+static struct conn_slot *slot_for(struct conns *cs, const struct remote_config *rc)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->v[i].remote == rc)
+			return &cs->v[i];
+	cs->v = xrealloc(cs->v, (cs->n + 1) * sizeof(*cs->v));
+	struct conn_slot *s = &cs->v[cs->n++];
+	memset(s, 0, sizeof(*s));
+	s->remote = rc;
+	return s;
+}
+
+int conns_get(struct conns *cs, const struct endpoint *ep, const struct transport_ops **t,
+	      struct tconn **c, char *err)
+{
+	struct conn_slot *s = slot_for(cs, ep->remote);
+	if (!s->t)
+		s->t = transport_for(ep);
+	if (!s->t) {
+		snprintf(err, ERRLEN, "%s: no transport for this remote type", ep->text);
+		return KA_PERMANENT;
+	}
+	if (!s->c) {
+		int rc = s->t->connect(ep->remote, cs->lg, &s->c, err);
+		if (rc != 0) {
+			s->c = NULL;
+			return rc;
+		}
+	}
+	*t = s->t;
+	*c = s->c;
+	return 0;
+}
+
+void conns_drop(struct conns *cs, const struct endpoint *ep)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		if (cs->v[i].remote == ep->remote && cs->v[i].c) {
+			cs->v[i].t->close(cs->v[i].c);
+			cs->v[i].c = NULL;
+		}
+	}
+}
+
+void conns_release(struct conns *cs)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->v[i].c)
+			cs->v[i].t->close(cs->v[i].c);
+	free(cs->v);
+	memset(cs, 0, sizeof(*cs));
+}

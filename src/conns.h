@@ -1,0 +1,31 @@
+/* Open connections, one per remote (and one for local paths), reused across
+ * files and cycles and dropped after a transient error so the next use
+ * reconnects. */
+#ifndef KA_CONNS_H
+#define KA_CONNS_H
+
+#include "config.h"
+#include "log.h"
+#include "transports/transport.h"
+
+struct conn_slot {
+	const struct remote_config *remote;   /* NULL for local */
+	const struct transport_ops *t;
+	struct tconn *c;
+};
+
+struct conns {
+	struct conn_slot *v;
+	size_t n;
+	const struct logger *lg;
+};
+
+void conns_init(struct conns *cs, const struct logger *lg);
+/* The open connection for EP's remote, connecting if needed. */
+int conns_get(struct conns *cs, const struct endpoint *ep, const struct transport_ops **t,
+	      struct tconn **c, char *err);
+/* Close EP's connection (after a transient error). */
+void conns_drop(struct conns *cs, const struct endpoint *ep);
+void conns_release(struct conns *cs);
+
+#endif

@@ -1,0 +1,42 @@
+/* Delivering staged files to one destination, atomically and exactly once:
+ * write to a temporary name, make it durable, record the final name as
+ * "committing", rename, make that durable, record "delivered". A crash at
+ * any point is recovered by looking at the destination (deliver.c). */
+#ifndef KA_DELIVER_H
+#define KA_DELIVER_H
+
+#include "common.h"
+#include "config.h"
+#include "log.h"
+#include "manifest.h"
+#include "transports/transport.h"
+
+struct deliver_env {
+	const struct transport_ops *t;
+	struct tconn *c;
+	struct manifest *m;
+	const struct route_config *r;
+	const struct logger *lg;
+	const char *crash_at;       /* test hook: SIGKILL ourselves at this point */
+};
+
+/* One file going to the destination. */
+struct dfile {
+	const struct mfile *f;
+	struct mdelivery *d;        /* its row in the deliveries table */
+	const char *shipments;      /* comma-separated, for message subjects */
+	int rc;                     /* out: 0 delivered, else a negative enum ka_err */
+	char err[ERRLEN];           /* out: why not */
+	char *final;                /* out: where it landed (caller frees) */
+};
+
+/* Deliver V[0..N) to DEST, setting each item's rc, err and final, and
+ * recording every step in the manifest. */
+void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
+		   struct dfile *v, size_t n);
+
+/* Kill the process with SIGKILL if POINT is the configured crash point
+ * (KARGO_AGENT_CRASH_AT, for crash tests only). */
+void crash_point(const char *crash_at, const char *point);
+
+#endif

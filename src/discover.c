@@ -1,0 +1,252 @@
+/* Finding new files at a route's source and staging them into the spool. A
+ * file is taken when it matches the pattern, is not a dotfile or temporary
+ * name, is not in the manifest with the same identity (route, source URI,
+ * size, mtime), and is stable: unchanged for stable_seconds (seen twice that
+ * far apart, or for a local file an mtime that old), or its done marker
+ * exists. Staged files are made durable together and recorded in one
+ * transaction per batch. */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver.h"
+#include "spool.h"
+
+struct sighting {
+	int64_t size;
+	int64_t mtime;
+	int64_t first_seen;
+};
+
+/* A candidate that passed every check and is being staged. */
+struct candidate {
+	struct tentry e;
+	struct mfile f;
+};
+
+char *source_uri(const struct endpoint *src, const char *name)
+{
+	char *path = path_join(src->path, name);
+	if (!src->remote)
+		return path;
+	char *uri = xasprintf("%s:%s", src->remote->sec.name, path);
+	free(path);
+	return uri;
+}
+
+char *source_path(const struct endpoint *src, const char *name)
+{
+	return path_join(src->path, name);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return b && a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Names a writer is still working on, or that are not ours to take. */
+static int is_temp_name(const struct route_config *r, const char *name)
+{
+	static const char *const temp_suffixes[] = { ".part", ".tmp", ".filepart", "~", NULL };
+	if (name[0] == '.')
+		return 1;
+	if (ends_with(name, r->temp_suffix))
+		return 1;
+	for (size_t i = 0; temp_suffixes[i]; i++)
+		if (ends_with(name, temp_suffixes[i]))
+			return 1;
+	return r->done_marker && ends_with(name, r->done_marker);
+}
+
+/* Control characters and path separators never become local names. */
+static int name_is_safe(const char *name)
+{
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
+			return 0;
+	return strlen(name) <= 255;
+}
+
+static int has_marker(const struct tlist *l, const char *name, const char *marker)
+{
+	char *want = xasprintf("%s%s", name, marker);
+	int found = 0;
+	for (size_t i = 0; i < l->n && !found; i++)
+		found = strcmp(l->v[i].name, want) == 0;
+	free(want);
+	return found;
+}
+
+/* Stable now? Otherwise remember the sighting and when it could become so. */
+static int is_stable(struct route_state *rs, const struct tentry *e, int local, int64_t now)
+{
+	int secs = rs->r->stable_seconds;
+	if (secs == 0 || (rs->r->done_marker != NULL))
+		return 1;
+	if (local && e->mtime <= now - secs)
+		return 1;
+	struct sighting *s = g_hash_table_lookup(rs->sightings, e->name);
+	if (s && s->size == e->size && s->mtime == e->mtime) {
+		if (s->first_seen <= now - secs) {
+			g_hash_table_remove(rs->sightings, e->name);
+			return 1;
+		}
+	} else {
+		s = g_new(struct sighting, 1);
+		*s = (struct sighting){ e->size, e->mtime, now };
+		g_hash_table_replace(rs->sightings, g_strdup(e->name), s);
+	}
+	int64_t when = s->first_seen + secs;
+	if (!rs->next_stable || when < rs->next_stable)
+		rs->next_stable = when;
+	return 0;
+}
+
+/* Copy one file into the spool. Returns 0, or a negative enum ka_err. */
+static int stage_one(struct pipeline *p, struct route_state *rs,
+		     const struct transport_ops *t, struct tconn *c, struct candidate *cd,
+		     char *err)
+{
+	const struct route_config *r = rs->r;
+	struct spool_writer w;
+	int rc = spool_begin(&p->a->spool, &w, err);
+	if (rc != 0)
+		return rc;
+	char *path = source_path(&r->source, cd->e.name);
+	rc = t->get(c, path, spool_write, &w, err);
+	free(path);
+	if (rc == 0 && w.size != cd->e.size) {
+		/* It changed while we copied it: not stable after all. */
+		snprintf(err, ERRLEN, "%s changed while being copied (%lld bytes, listed %lld)",
+			 cd->e.name, (long long)w.size, (long long)cd->e.size);
+		rc = KA_TRANSIENT;
+	}
+	if (rc != 0) {
+		if (w.error && rc != KA_NOSPACE)
+			rc = KA_ERR;
+		spool_abort(&w);
+		return rc;
+	}
+	rc = spool_commit(&p->a->spool, &w, cd->f.sha256, &cd->f.size, &cd->f.spool_path, err);
+	if (rc != 0)
+		return rc;
+	cd->f.route = r->name;
+	cd->f.source_uri = source_uri(&r->source, cd->e.name);
+	cd->f.name = cd->e.name;
+	cd->f.mtime = cd->e.mtime;
+	cd->f.format = r->format;
+	return 0;
+}
+
+/* Make a batch of staged copies durable, then record them in one transaction. */
+static int record_batch(struct pipeline *p, struct route_state *rs, struct candidate *v,
+			size_t n, char *err)
+{
+	struct app *a = p->a;
+	if (n == 0)
+		return 0;
+	int rc = spool_sync(&a->spool, err);
+	if (rc == 0)
+		rc = manifest_begin(&a->m, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = manifest_add_file(&a->m, &v[i].f, err);
+	if (rc == 0)
+		rc = manifest_commit(&a->m, err);
+	else
+		manifest_rollback(&a->m);
+	for (size_t i = 0; i < n; i++) {
+		char q[512];
+		if (rc == 0) {
+			log_event(&a->lg, LOG_INFO, "staged", "file=%lld route=%s name=%s bytes=%lld "
+				  "sha256=%s", (long long)v[i].f.id, rs->r->name,
+				  log_quote(v[i].f.name, q, sizeof(q)), (long long)v[i].f.size,
+				  v[i].f.sha256);
+			p->stats.staged++;
+		}
+		free(v[i].f.source_uri);
+		free(v[i].f.spool_path);
+		memset(&v[i].f, 0, sizeof(v[i].f));
+	}
+	crash_point(a->crash_at, "after_stage");
+	return rc;
+}
+
+/* Is E a new, complete file this route should take now? */
+static int wanted(struct pipeline *p, struct route_state *rs, const struct tlist *l,
+		  const struct tentry *e, int64_t now)
+{
+	const struct route_config *r = rs->r;
+	if (e->type != TENTRY_FILE || is_temp_name(r, e->name) || !name_matches(r->pattern, e->name))
+		return 0;
+	if (!name_is_safe(e->name)) {
+		char q[512];
+		log_event(&p->a->lg, LOG_WARN, "unsafe_name", "route=%s name=%s reason=%s",
+			  r->name, log_quote(e->name, q, sizeof(q)),
+			  "control characters or path separators; left at the source");
+		return 0;
+	}
+	if (r->done_marker && !has_marker(l, e->name, r->done_marker))
+		return 0;
+	char *uri = source_uri(&r->source, e->name);
+	int seen = manifest_seen(&p->a->m, r->name, uri, e->size, e->mtime);
+	free(uri);
+	if (seen != 0)
+		return 0;
+	return is_stable(rs, e, r->source.remote == NULL, now);
+}
+
+int route_discover(struct pipeline *p, struct route_state *rs, char *err)
+{
+	const struct route_config *r = rs->r;
+	const struct transport_ops *t;
+	struct tconn *c;
+	int rc = conns_get(&p->conns, &r->source, &t, &c, err);
+	if (rc != 0)
+		return rc;
+	struct tlist l = { 0 };
+	rc = t->list(c, r->source.path, &l, err);
+	if (rc != 0) {
+		tlist_release(&l);
+		if (rc == KA_TRANSIENT)
+			conns_drop(&p->conns, &r->source);
+		return rc;
+	}
+	rs->next_stable = 0;
+	size_t batch = (size_t)p->a->cfg.agent.batch_size, n = 0;
+	struct candidate *v = xcalloc(batch, sizeof(*v));
+	int64_t now = now_s();
+	for (size_t i = 0; i < l.n && rc == 0 && !*p->a->stop; i++) {
+		if (!wanted(p, rs, &l, &l.v[i], now))
+			continue;
+		v[n].e = l.v[i];
+		int src = stage_one(p, rs, t, c, &v[n], err);
+		if (src == 0) {
+			n++;
+		} else if (src == KA_NOENT || (src == KA_TRANSIENT && strstr(err, "changed while"))) {
+			log_event(&p->a->lg, LOG_INFO, "not_stable", "route=%s name=%s", r->name,
+				  v[n].e.name);
+		} else {
+			rc = src;  /* the source or the spool is failing: stop this cycle */
+			if (src == KA_TRANSIENT)
+				conns_drop(&p->conns, &r->source);
+		}
+		if (n == batch) {
+			int brc = record_batch(p, rs, v, n, err);
+			rc = rc ? rc : brc;
+			n = 0;
+		}
+	}
+	char berr[ERRLEN];
+	int brc = record_batch(p, rs, v, n, berr);
+	if (brc != 0 && rc == 0) {
+		rc = brc;
+		snprintf(err, ERRLEN, "%s", berr);
+	}
+	free(v);
+	tlist_release(&l);
+	return rc;
+}

@@ -1,0 +1,154 @@
+/* The manifest: every file the agent has seen, its state, its deliveries and
+ * its history, in SQLite (WAL). All SQL lives in manifest.c. Each state
+ * change is one transaction (BEGIN IMMEDIATE) that also appends an event. */
+#ifndef KA_MANIFEST_H
+#define KA_MANIFEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "sha256.h"
+
+struct sqlite3;
+
+/* File states. */
+#define ST_STAGED    "staged"     /* in the spool and recorded; not yet validated */
+#define ST_PENDING   "pending"    /* valid; deliveries outstanding (maybe retrying) */
+#define ST_DELIVERED "delivered"  /* every destination confirmed; source not finished */
+#define ST_DONE      "done"       /* delivered and the source finished */
+#define ST_REJECTED  "rejected"   /* failed validation: quarantined, never delivered */
+#define ST_DEAD      "dead"       /* gave up after max_attempts or a permanent error */
+
+/* Delivery states. */
+#define DL_PENDING    "pending"
+#define DL_COMMITTING "committing"  /* temp file written; rename to final_path in progress */
+#define DL_DELIVERED  "delivered"
+#define DL_FAILED     "failed"      /* a resend that did not go through */
+
+struct manifest {
+	struct sqlite3 *db;
+	char *path;
+	struct sqlite3_stmt *st_seen;
+	struct sqlite3_stmt *st_event;
+	int in_tx;
+};
+
+struct mfile {
+	int64_t id;
+	char *route;
+	char *source_uri;
+	char *name;
+	int64_t size;
+	int64_t mtime;
+	char sha256[SHA256_HEX];
+	char *format;
+	char *state;
+	int attempts;
+	int64_t next_attempt;
+	char *last_error;
+	char *spool_path;
+	char *summary;       /* parse summary JSON, NULL before validation */
+	int source_done;     /* the source was finished (kept, deleted or archived) */
+	int64_t created;
+	int64_t updated;
+};
+
+struct mdelivery {
+	int64_t id;
+	int64_t file_id;
+	char *dest;          /* the destination as configured ("kargo:/intake") */
+	char *final_path;    /* the name it got, once committing */
+	char *state;
+	int resend;
+	int64_t updated;
+};
+
+struct mevent {
+	int64_t ts_ms;
+	char *event;
+	char *detail;
+};
+
+struct mfilter {
+	const char *route;
+	const char *state;
+	const char *shipment;
+	int64_t since;       /* 0 = any time */
+	int64_t limit;       /* 0 = no limit */
+};
+
+struct mroute_status {
+	char *route;
+	int64_t counts[6];   /* staged, pending, delivered, done, rejected, dead */
+	int64_t next_retry;  /* 0 = none due */
+	int64_t last_cycle;
+	int64_t last_ok;
+	char *last_error;
+};
+
+extern const char *const manifest_states[6];
+
+int manifest_open(struct manifest *m, const char *path, char *err);
+void manifest_close(struct manifest *m);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK around several changes. Changes made
+ * outside an explicit transaction are committed one by one. */
+int manifest_begin(struct manifest *m, char *err);
+int manifest_commit(struct manifest *m, char *err);
+void manifest_rollback(struct manifest *m);
+
+/* 1 if a file with this identity is known, 0 if not, negative on error. */
+int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
+		  int64_t size, int64_t mtime);
+
+/* Record a newly staged file (state staged); sets f->id. */
+int manifest_add_file(struct manifest *m, struct mfile *f, char *err);
+/* Record the parse outcome: state pending (valid) or rejected, the summary
+ * JSON and the shipment ids it mentions. */
+int manifest_set_parsed(struct manifest *m, int64_t id, const char *format, int valid,
+			const char *summary, char *const *shipments, size_t nshipments,
+			const char *detail, char *err);
+/* Change state with an event. */
+int manifest_set_state(struct manifest *m, int64_t id, const char *state,
+		       const char *event, const char *detail, char *err);
+/* A failed attempt: attempts+1, next attempt time, last error; state dead
+ * when DEAD is set. */
+int manifest_set_retry(struct manifest *m, int64_t id, int attempts, int64_t next_attempt,
+		       const char *error, int dead, char *err);
+int manifest_set_source_done(struct manifest *m, int64_t id, const char *detail, char *err);
+int manifest_event(struct manifest *m, int64_t file_id, const char *event,
+		   const char *detail, char *err);
+
+int manifest_get(struct manifest *m, int64_t id, struct mfile *f, char *err);
+void mfile_release(struct mfile *f);
+
+/* Ids of ROUTE's files that need work now: staged, pending or delivered
+ * with next_attempt <= NOW, and rejected ones whose source is not finished. */
+int manifest_due(struct manifest *m, const char *route, int64_t now, int64_t **ids,
+		 size_t *n, char *err);
+
+/* Deliveries of a file. Creates one row per destination on first call. */
+int manifest_deliveries(struct manifest *m, int64_t file_id, struct mdelivery **v,
+			size_t *n, char *err);
+int manifest_add_delivery(struct manifest *m, int64_t file_id, const char *dest,
+			  int resend, int64_t *id, char *err);
+int manifest_set_delivery(struct manifest *m, const struct mdelivery *d, const char *state,
+			  const char *final_path, char *err);
+void mdeliveries_free(struct mdelivery *v, size_t n);
+
+/* Files matching a filter, newest last; FN is called for each. */
+int manifest_list(struct manifest *m, const struct mfilter *flt,
+		  int (*fn)(void *ctx, const struct mfile *f), void *ctx, char *err);
+int manifest_events(struct manifest *m, int64_t file_id, struct mevent **v, size_t *n,
+		    char *err);
+void mevents_free(struct mevent *v, size_t n);
+/* Shipment ids a file mentions, comma-separated (caller frees; "" if none). */
+char *manifest_shipments(struct manifest *m, int64_t file_id);
+
+/* The end of a cycle of ROUTE: OK or the error that stopped it. */
+int manifest_route_cycle(struct manifest *m, const char *route, int ok, const char *error,
+			 char *err);
+/* Per-route state counts, next retry, last cycle. */
+int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, char *err);
+void mroute_status_free(struct mroute_status *v, size_t n);
+
+#endif

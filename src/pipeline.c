@@ -1,0 +1,246 @@
+/* The cycle over every route, the `run` loop and `resend`. One loop drives
+ * everything: no thread per watcher, no sleep inside work. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "deliver.h"
+
+int pipeline_init(struct pipeline *p, struct app *a)
+{
+	memset(p, 0, sizeof(*p));
+	p->a = a;
+	conns_init(&p->conns, &a->lg);
+	p->nroutes = a->cfg.nroutes;
+	p->routes = xcalloc(p->nroutes ? p->nroutes : 1, sizeof(*p->routes));
+	for (size_t i = 0; i < p->nroutes; i++) {
+		struct route_state *rs = &p->routes[i];
+		rs->r = &a->cfg.routes[i];
+		rs->sightings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		rs->watch_fd = -1;
+	}
+	return 0;
+}
+
+void pipeline_release(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nroutes; i++) {
+		g_hash_table_destroy(p->routes[i].sightings);
+		if (p->routes[i].watch_fd >= 0)
+			close(p->routes[i].watch_fd);
+	}
+	free(p->routes);
+	conns_release(&p->conns);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Watch a local source with inotify (best effort: the periodic rescan is
+ * the safety net, since events can be lost). */
+static void watch_route(struct pipeline *p, struct route_state *rs)
+{
+	const struct transport_ops *t;
+	struct tconn *c;
+	char err[ERRLEN];
+	if (rs->watch_fd >= 0 || rs->r->source.remote)
+		return;
+	if (conns_get(&p->conns, &rs->r->source, &t, &c, err) != 0 || !t->watch)
+		return;
+	if (t->watch(c, rs->r->source.path, &rs->watch_fd, err) != 0)
+		rs->watch_fd = -1;
+}
+
+static void cycle_route(struct pipeline *p, struct route_state *rs)
+{
+	struct app *a = p->a;
+	char err[ERRLEN], q[1024];
+	const char *stage = "discover";
+	int rc = route_discover(p, rs, err);
+	if (rc == 0 || rc == KA_NOENT) {
+		/* Due files are worked on even when the source is unreachable. */
+		char perr[ERRLEN];
+		int prc = route_process(p, rs, perr);
+		if (rc == 0 && prc != 0) {
+			rc = prc;
+			stage = "process";
+			snprintf(err, sizeof(err), "%s", perr);
+		}
+	} else {
+		char perr[ERRLEN];
+		route_process(p, rs, perr);
+	}
+	rs->failed = rc != 0;
+	if (rc != 0) {
+		p->stats.route_errors++;
+		log_event(&a->lg, LOG_ERROR, "route_failed", "route=%s stage=%s error=%s",
+			  rs->r->name, stage, log_quote(err, q, sizeof(q)));
+	}
+	char merr[ERRLEN];
+	manifest_route_cycle(&a->m, rs->r->name, rc == 0, rc ? err : NULL, merr);
+}
+
+void pipeline_cycle(struct pipeline *p)
+{
+	for (size_t i = 0; i < p->nroutes && !*p->a->stop; i++) {
+		struct route_state *rs = &p->routes[i];
+		if (!rs->r->enabled)
+			continue;
+		cycle_route(p, rs);
+	}
+}
+
+/* Latest time any route waits for a sighting to become stable, 0 if none. */
+static int64_t latest_stable(const struct pipeline *p)
+{
+	int64_t t = 0;
+	for (size_t i = 0; i < p->nroutes; i++)
+		if (p->routes[i].next_stable > t)
+			t = p->routes[i].next_stable;
+	return t;
+}
+
+void pipeline_once(struct pipeline *p)
+{
+	pipeline_cycle(p);
+	int64_t until = latest_stable(p);
+	if (until == 0 || *p->a->stop)
+		return;
+	/* Files seen changing get one more look, stable_seconds after the first. */
+	while (!*p->a->stop && now_s() < until)
+		usleep(100 * 1000);
+	pipeline_cycle(p);
+}
+
+/* Sleep until the next cycle is due, an inotify event or a signal. */
+static void wait_next(struct pipeline *p, int64_t deadline_ms)
+{
+	struct pollfd fds[64];
+	nfds_t n = 0;
+	for (size_t i = 0; i < p->nroutes && n < ARRAY_SIZE(fds); i++)
+		if (p->routes[i].watch_fd >= 0)
+			fds[n++] = (struct pollfd){ .fd = p->routes[i].watch_fd, .events = POLLIN };
+	int64_t soonest = deadline_ms;
+	for (size_t i = 0; i < p->nroutes; i++) {
+		int64_t ns = p->routes[i].next_stable * 1000;
+		if (ns && ns < soonest)
+			soonest = ns;
+	}
+	int64_t wait = soonest - now_ms();
+	if (wait <= 0 || *p->a->stop)
+		return;
+	if (poll(fds, n, (int)(wait > 60000 ? 60000 : wait)) > 0) {
+		/* Let a writer finish a burst before we list the directory. */
+		usleep(50 * 1000);
+		for (nfds_t i = 0; i < n; i++)
+			if (fds[i].revents & POLLIN)
+				transport_local.watch_drain(NULL, fds[i].fd);
+	}
+}
+
+void pipeline_run(struct pipeline *p)
+{
+	struct app *a = p->a;
+	log_event(&a->lg, LOG_INFO, "started", "routes=%zu poll_interval=%d", p->nroutes,
+		  a->cfg.agent.poll_interval);
+	while (!*a->stop) {
+		for (size_t i = 0; i < p->nroutes; i++)
+			if (p->routes[i].r->enabled)
+				watch_route(p, &p->routes[i]);
+		int64_t start = now_ms();
+		pipeline_cycle(p);
+		int64_t deadline = start + (int64_t)a->cfg.agent.poll_interval * 1000;
+		while (!*a->stop && now_ms() < deadline) {
+			int64_t before = now_ms();
+			wait_next(p, deadline);
+			if (now_ms() - before < deadline - before)
+				break;  /* woken early: an event or a file due to be stable */
+		}
+	}
+	log_event(&a->lg, LOG_INFO, "stopped", "reason=signal");
+}
+
+/* Resend: a new delivery row per destination, delivered now from the spool. */
+static int resend_to(struct pipeline *p, const struct route_config *r, struct mfile *f,
+		     const struct endpoint *dest, char *err)
+{
+	struct app *a = p->a;
+	struct mdelivery d = { 0 };
+	d.file_id = f->id;
+	d.dest = dest->text;
+	d.state = DL_PENDING;
+	d.resend = 1;
+	int rc = manifest_add_delivery(&a->m, f->id, dest->text, 1, &d.id, err);
+	if (rc != 0)
+		return rc;
+	char *ships = manifest_shipments(&a->m, f->id);
+	struct dfile df = { .f = f, .d = &d, .shipments = ships };
+	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at };
+	rc = conns_get(&p->conns, dest, &env.t, &env.c, err);
+	if (rc == 0) {
+		deliver_batch(&env, dest, &df, 1);
+		rc = df.rc;
+		if (rc != 0) {
+			snprintf(err, ERRLEN, "%.100s: %.400s", dest->text, df.err);
+			manifest_set_delivery(&a->m, &d, DL_FAILED, NULL, df.err);
+		} else {
+			char q[1024];
+			log_event(&a->lg, LOG_INFO, "resent", "file=%lld route=%s dest=%s path=%s "
+				  "bytes=%lld", (long long)f->id, r->name, dest->text,
+				  log_quote(df.final, q, sizeof(q)), (long long)f->size);
+		}
+	}
+	free(df.final);
+	free(ships);
+	return rc;
+}
+
+int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exists, char *err)
+{
+	struct app *a = p->a;
+	struct mfile f;
+	int rc = manifest_get(&a->m, id, &f, err);
+	if (rc != 0)
+		return rc;
+	const struct route_config *route = config_route(&a->cfg, f.route);
+	struct route_config copy;
+	const struct route_config *r = route;
+	if (route && on_exists >= 0) {
+		copy = *route;
+		copy.on_exists = (enum on_exists)on_exists;
+		r = &copy;
+	}
+	if (!r) {
+		snprintf(err, ERRLEN, "file %lld belongs to route '%s', which is not in %s",
+			 (long long)id, f.route, a->cfg.path);
+		rc = KA_PERMANENT;
+	} else if (strcmp(f.state, ST_REJECTED) == 0) {
+		snprintf(err, ERRLEN, "file %lld was rejected (invalid); it is never delivered",
+			 (long long)id);
+		rc = KA_INVALID;
+	} else if (access(f.spool_path, R_OK) != 0) {
+		snprintf(err, ERRLEN, "file %lld: spool copy %s is missing: %s", (long long)id,
+			 f.spool_path, strerror(errno));
+		rc = KA_NOENT;
+	} else if (to) {
+		struct endpoint ep;
+		rc = endpoint_parse(&a->cfg, to, &ep, err, ERRLEN);
+		if (rc == 0 && !transport_for(&ep)) {
+			snprintf(err, ERRLEN, "%s: unknown transport", to);
+			rc = KA_PERMANENT;
+		}
+		if (rc == 0) {
+			manifest_event(&a->m, id, "resend_requested", to, err);
+			rc = resend_to(p, r, &f, &ep, err);
+		}
+		endpoint_release(&ep);
+	} else {
+		manifest_event(&a->m, id, "resend_requested", "original destinations", err);
+		for (size_t i = 0; rc == 0 && i < r->ndests; i++)
+			rc = resend_to(p, r, &f, &r->dests[i], err);
+	}
+	mfile_release(&f);
+	return rc;
+}

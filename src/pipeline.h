@@ -1,0 +1,55 @@
+/* The cycle: discover, wait until stable, stage, record, validate, deliver,
+ * finish. The pipeline owns every decision; transports only move bytes. */
+#ifndef KA_PIPELINE_H
+#define KA_PIPELINE_H
+
+#include <glib.h>
+#include "app.h"
+#include "conns.h"
+
+struct route_state {
+	const struct route_config *r;
+	GHashTable *sightings;   /* name → struct sighting: candidates not yet stable */
+	int watch_fd;            /* inotify on a local source, or -1 */
+	int64_t next_stable;     /* earliest time a sighting may become stable, 0 = none */
+	int failed;              /* the last cycle of this route failed */
+};
+
+struct cycle_stats {
+	int staged, delivered, rejected, retried, dead, route_errors;
+};
+
+struct pipeline {
+	struct app *a;
+	struct conns conns;
+	struct route_state *routes;
+	size_t nroutes;
+	struct cycle_stats stats;
+};
+
+int pipeline_init(struct pipeline *p, struct app *a);
+void pipeline_release(struct pipeline *p);
+
+/* One cycle of every enabled route. */
+void pipeline_cycle(struct pipeline *p);
+/* `once`: a cycle, and a second listing stable_seconds later for files that
+ * were not yet stable. */
+void pipeline_once(struct pipeline *p);
+/* `run`: cycles until *a->stop; inotify wakes it early. */
+void pipeline_run(struct pipeline *p);
+
+/* Deliver file ID again, to its route's destinations or to TO ("REMOTE:PATH"
+ * or a local directory); ON_EXISTS overrides the route's (-1 keeps it).
+ * Returns 0 or a negative enum ka_err with err set. */
+int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exists, char *err);
+
+/* Stages (discover.c, process.c). */
+int route_discover(struct pipeline *p, struct route_state *rs, char *err);
+int route_process(struct pipeline *p, struct route_state *rs, char *err);
+
+/* "REMOTE:/dir/name" or "/dir/name": a file's identity at its source. */
+char *source_uri(const struct endpoint *src, const char *name);
+/* The full source path of NAME (without the remote). */
+char *source_path(const struct endpoint *src, const char *name);
+
+#endif

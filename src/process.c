@@ -1,0 +1,370 @@
+/* Work on files the manifest says are due: validate staged files (rejects go
+ * to quarantine with an error report), deliver pending ones to every
+ * destination, finish the source of delivered and rejected ones, and
+ * schedule retries with exponential backoff and jitter. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "deliver.h"
+
+/* Seconds to wait before attempt ATTEMPTS+1: base·2^(attempts-1), capped,
+ * then a random point in its upper half so many files do not retry at once. */
+static int64_t backoff(const struct agent_config *ac, int attempts)
+{
+	int64_t d = ac->retry_base;
+	for (int i = 1; i < attempts && d < ac->retry_max; i++)
+		d *= 2;
+	if (d > ac->retry_max)
+		d = ac->retry_max;
+	int64_t half = d / 2;
+	return d - half + (half > 0 ? (int64_t)(random_u64() % (uint64_t)(half + 1)) : 0);
+}
+
+/* Record a failed attempt on F: retry later, or dead. */
+static void fail_file(struct pipeline *p, const struct route_config *r, struct mfile *f,
+		      int rc, const char *why)
+{
+	struct app *a = p->a;
+	char err[ERRLEN], q[1024];
+	int attempts = f->attempts + 1;
+	int dead = rc == KA_PERMANENT || attempts >= r->max_attempts;
+	int64_t next = dead ? 0 : now_s() + backoff(&a->cfg.agent, attempts);
+	if (manifest_set_retry(&a->m, f->id, attempts, next, why, dead, err) != 0)
+		log_event(&a->lg, LOG_ERROR, "manifest_error", "file=%lld error=%s",
+			  (long long)f->id, log_quote(err, q, sizeof(q)));
+	log_event(&a->lg, dead ? LOG_ERROR : LOG_WARN, dead ? "dead" : "retry",
+		  "file=%lld route=%s attempt=%d error=%s", (long long)f->id, r->name, attempts,
+		  log_quote(why, q, sizeof(q)));
+	if (dead)
+		p->stats.dead++;
+	else
+		p->stats.retried++;
+}
+
+/* Copy a rejected file and its error report into the route's quarantine. */
+static int quarantine(struct pipeline *p, const struct route_config *r, const struct mfile *f,
+		      const struct parse_result *res, char *err)
+{
+	const struct transport_ops *t = &transport_local;
+	struct tconn *c;
+	int rc = t->connect(NULL, &p->a->lg, &c, err);
+	if (rc != 0)
+		return rc;
+	char *final = path_join(r->quarantine, f->name);
+	char *tmp = xasprintf("%s/.%s.part", r->quarantine, f->name);
+	char *report = xasprintf("%s.errors.txt", final);
+	rc = t->mkdirs(c, r->quarantine, err);
+	if (rc == 0)
+		rc = t->put(c, f->spool_path, tmp, err);
+	if (rc == 0)
+		rc = t->rename(c, tmp, final, 1, err);
+	if (rc == 0) {
+		FILE *out = fopen(report, "w");
+		if (!out) {
+			snprintf(err, ERRLEN, "cannot write %s: %s", report, strerror(errno));
+			rc = KA_ERR;
+		} else {
+			parse_result_report(res, f->name, out);
+			if (fclose(out) != 0) {
+				snprintf(err, ERRLEN, "cannot write %s: %s", report, strerror(errno));
+				rc = KA_ERR;
+			}
+		}
+	}
+	free(final);
+	free(tmp);
+	free(report);
+	t->close(c);
+	return rc;
+}
+
+/* Parse a staged file; state becomes pending or rejected. */
+static int validate(struct pipeline *p, const struct route_config *r, struct mfile *f)
+{
+	struct app *a = p->a;
+	char err[ERRLEN], q[1024];
+	struct parse_result res;
+	int rc = format_parse_path(a->formats, r->format, f->spool_path, &res, err);
+	if (rc != 0) {
+		fail_file(p, r, f, rc, err);
+		return rc;
+	}
+	if (!res.valid) {
+		rc = quarantine(p, r, f, &res, err);
+		if (rc != 0) {
+			fail_file(p, r, f, rc, err);
+			parse_result_release(&res);
+			return rc;
+		}
+	}
+	char *json = parse_result_json(&res);
+	char detail[160];
+	snprintf(detail, sizeof(detail), "format=%s rows=%lld errors=%lld", res.format,
+		 (long long)res.rows, (long long)res.nerrors);
+	rc = manifest_set_parsed(&a->m, f->id, res.format, res.valid, json, res.shipment_ids,
+				 res.nshipments, detail, err);
+	if (rc != 0) {
+		log_event(&a->lg, LOG_ERROR, "manifest_error", "file=%lld error=%s",
+			  (long long)f->id, log_quote(err, q, sizeof(q)));
+	} else if (!res.valid) {
+		const struct parse_error *e0 = res.nerrors_kept ? &res.errors[0] : NULL;
+		log_event(&a->lg, LOG_WARN, "rejected", "file=%lld route=%s name=%s errors=%lld "
+			  "first=%s quarantine=%s", (long long)f->id, r->name, f->name,
+			  (long long)res.nerrors, log_quote(e0 ? e0->msg : "", q, sizeof(q)),
+			  r->quarantine);
+		p->stats.rejected++;
+		free(f->state);
+		f->state = xstrdup(ST_REJECTED);
+	} else {
+		free(f->state);
+		f->state = xstrdup(ST_PENDING);
+	}
+	free(json);
+	parse_result_release(&res);
+	return rc;
+}
+
+/* Make sure F has a delivery row for each of the route's destinations. */
+static int ensure_deliveries(struct manifest *m, const struct route_config *r,
+			     const struct mfile *f, struct mdelivery **dv, size_t *dn, char *err)
+{
+	int rc = manifest_deliveries(m, f->id, dv, dn, err);
+	if (rc != 0 || *dn > 0)
+		return rc;
+	rc = manifest_begin(m, err);
+	for (size_t i = 0; rc == 0 && i < r->ndests; i++)
+		rc = manifest_add_delivery(m, f->id, r->dests[i].text, 0, NULL, err);
+	if (rc == 0)
+		rc = manifest_commit(m, err);
+	else
+		manifest_rollback(m);
+	if (rc == 0)
+		rc = manifest_deliveries(m, f->id, dv, dn, err);
+	return rc;
+}
+
+/* A pending file's deliveries, loaded once per batch. */
+struct pending {
+	struct mfile *f;
+	struct mdelivery *dv;
+	size_t dn;
+	char *shipments;
+	int rc;
+	char err[ERRLEN];
+};
+
+static struct mdelivery *delivery_for(struct pending *pf, const char *dest)
+{
+	for (size_t i = 0; i < pf->dn; i++)
+		if (!pf->dv[i].resend && strcmp(pf->dv[i].dest, dest) == 0)
+			return &pf->dv[i];
+	return NULL;
+}
+
+/* Deliver the batch's pending files to one destination. */
+static void deliver_dest(struct pipeline *p, const struct route_config *r,
+			 const struct endpoint *dest, struct pending *pv, size_t n)
+{
+	struct app *a = p->a;
+	struct dfile *dv = xcalloc(n, sizeof(*dv));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct mdelivery *d = pv[i].rc == 0 ? delivery_for(&pv[i], dest->text) : NULL;
+		if (!d || strcmp(d->state, DL_DELIVERED) == 0)
+			continue;
+		dv[k++] = (struct dfile){ .f = pv[i].f, .d = d, .shipments = pv[i].shipments };
+	}
+	if (k == 0)
+		goto out;
+	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at };
+	char err[ERRLEN];
+	int rc = conns_get(&p->conns, dest, &env.t, &env.c, err);
+	if (rc == 0)
+		deliver_batch(&env, dest, dv, k);
+	int transient = 0;
+	for (size_t i = 0; i < k; i++) {
+		struct pending *pf = NULL;
+		for (size_t j = 0; j < n && !pf; j++)
+			if (pv[j].f == dv[i].f)
+				pf = &pv[j];
+		char q[1024];
+		if (rc != 0 || dv[i].rc != 0) {
+			pf->rc = rc ? rc : dv[i].rc;
+			snprintf(pf->err, ERRLEN, "%.100s: %.400s", dest->text, rc ? err : dv[i].err);
+			transient |= pf->rc == KA_TRANSIENT;
+		} else {
+			log_event(&a->lg, LOG_INFO, "delivered", "file=%lld route=%s dest=%s "
+				  "path=%s bytes=%lld", (long long)dv[i].f->id, r->name, dest->text,
+				  log_quote(dv[i].final, q, sizeof(q)), (long long)dv[i].f->size);
+		}
+		free(dv[i].final);
+	}
+	if (rc == KA_TRANSIENT || transient)
+		conns_drop(&p->conns, dest);
+out:
+	free(dv);
+}
+
+static int all_delivered(const struct pending *pf)
+{
+	for (size_t i = 0; i < pf->dn; i++)
+		if (!pf->dv[i].resend && strcmp(pf->dv[i].state, DL_DELIVERED) != 0)
+			return 0;
+	return 1;
+}
+
+/* Deliver every pending file of the batch, then settle each one's state. */
+static void deliver_files(struct pipeline *p, const struct route_config *r,
+			  struct mfile **files, size_t n)
+{
+	struct app *a = p->a;
+	struct pending *pv = xcalloc(n, sizeof(*pv));
+	for (size_t i = 0; i < n; i++) {
+		pv[i].f = files[i];
+		pv[i].rc = ensure_deliveries(&a->m, r, files[i], &pv[i].dv, &pv[i].dn, pv[i].err);
+		pv[i].shipments = manifest_shipments(&a->m, files[i]->id);
+	}
+	for (size_t d = 0; d < r->ndests; d++)
+		deliver_dest(p, r, &r->dests[d], pv, n);
+	for (size_t i = 0; i < n; i++) {
+		struct pending *pf = &pv[i];
+		char err[ERRLEN];
+		if (pf->rc != 0) {
+			fail_file(p, r, pf->f, pf->rc, pf->err);
+		} else {
+			mdeliveries_free(pf->dv, pf->dn);
+			pf->dv = NULL;
+			if (manifest_deliveries(&a->m, pf->f->id, &pf->dv, &pf->dn, err) == 0 &&
+			    all_delivered(pf) &&
+			    manifest_set_state(&a->m, pf->f->id, ST_DELIVERED, "all_delivered",
+					       NULL, err) == 0) {
+				free(pf->f->state);
+				pf->f->state = xstrdup(ST_DELIVERED);
+				p->stats.delivered++;
+			}
+		}
+		mdeliveries_free(pf->dv, pf->dn);
+		free(pf->shipments);
+	}
+	free(pv);
+}
+
+/* after = keep | delete | archive:DIR, only if the source still is the file
+ * we staged (a newer file under the same name is never touched). */
+static int finish_source(struct pipeline *p, const struct route_config *r, struct mfile *f,
+			 char *detail, size_t dlen, char *err)
+{
+	snprintf(detail, dlen, "after=keep");
+	if (r->after == AFTER_KEEP)
+		return 0;
+	const struct transport_ops *t;
+	struct tconn *c;
+	int rc = conns_get(&p->conns, &r->source, &t, &c, err);
+	if (rc != 0)
+		return rc;
+	char *path = source_path(&r->source, f->name);
+	struct tentry e;
+	rc = t->stat(c, path, &e, err);
+	if (rc == KA_NOENT) {
+		snprintf(detail, dlen, "source already gone");
+		rc = 0;
+	} else if (rc == 0 && (e.size != f->size || e.mtime != f->mtime)) {
+		snprintf(detail, dlen, "source changed since it was staged; left in place");
+	} else if (rc == 0 && r->after == AFTER_DELETE) {
+		rc = t->remove(c, path, err);
+		snprintf(detail, dlen, "after=delete");
+	} else if (rc == 0) {
+		rc = t->mkdirs(c, r->archive_dir, err);
+		char *to = path_join(r->archive_dir, f->name);
+		for (int k = 2; rc == 0; k++) {
+			rc = t->rename(c, path, to, 0, err);
+			if (rc != KA_EXISTS || k > 1000)
+				break;
+			free(to);
+			char *alt = name_numbered(f->name, k);
+			to = path_join(r->archive_dir, alt);
+			free(alt);
+			rc = 0;
+		}
+		snprintf(detail, dlen, "after=archive path=%s", to);
+		free(to);
+	}
+	if (rc == 0 && r->done_marker && r->after != AFTER_KEEP) {
+		char *marker = xasprintf("%s%s", path, r->done_marker);
+		char merr[ERRLEN];
+		t->remove(c, marker, merr);
+		free(marker);
+	}
+	free(path);
+	if (rc == KA_TRANSIENT)
+		conns_drop(&p->conns, &r->source);
+	return rc;
+}
+
+static void finish_file(struct pipeline *p, const struct route_config *r, struct mfile *f)
+{
+	struct app *a = p->a;
+	char err[ERRLEN], detail[ERRLEN + 64], q[1024];
+	int rc = finish_source(p, r, f, detail, sizeof(detail), err);
+	if (rc != 0) {
+		fail_file(p, r, f, rc == KA_PERMANENT ? KA_ERR : rc, err);
+		return;
+	}
+	if (manifest_set_source_done(&a->m, f->id, detail, err) != 0) {
+		log_event(&a->lg, LOG_ERROR, "manifest_error", "file=%lld error=%s",
+			  (long long)f->id, log_quote(err, q, sizeof(q)));
+		return;
+	}
+	crash_point(a->crash_at, "after_finish");
+	log_event(&a->lg, LOG_DEBUG, "source_finished", "file=%lld route=%s detail=%s",
+		  (long long)f->id, r->name, log_quote(detail, q, sizeof(q)));
+}
+
+/* One batch of due files through validate → deliver → finish. */
+static void process_batch(struct pipeline *p, const struct route_config *r, int64_t *ids,
+			  size_t n)
+{
+	struct app *a = p->a;
+	struct mfile *files = xcalloc(n, sizeof(*files));
+	struct mfile **pending = xcalloc(n, sizeof(*pending));
+	size_t np = 0, loaded = 0;
+	char err[ERRLEN];
+	for (size_t i = 0; i < n; i++) {
+		if (manifest_get(&a->m, ids[i], &files[loaded], err) != 0)
+			continue;
+		struct mfile *f = &files[loaded++];
+		if (strcmp(f->state, ST_STAGED) == 0 && validate(p, r, f) != 0)
+			continue;
+		if (strcmp(f->state, ST_PENDING) == 0)
+			pending[np++] = f;
+	}
+	if (np > 0)
+		deliver_files(p, r, pending, np);
+	for (size_t i = 0; i < loaded && !*a->stop; i++) {
+		struct mfile *f = &files[i];
+		int finish = strcmp(f->state, ST_DELIVERED) == 0 ||
+			     (strcmp(f->state, ST_REJECTED) == 0 && !f->source_done);
+		if (finish)
+			finish_file(p, r, f);
+	}
+	for (size_t i = 0; i < loaded; i++)
+		mfile_release(&files[i]);
+	free(files);
+	free(pending);
+}
+
+int route_process(struct pipeline *p, struct route_state *rs, char *err)
+{
+	struct app *a = p->a;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = manifest_due(&a->m, rs->r->name, now_s(), &ids, &n, err);
+	size_t batch = (size_t)a->cfg.agent.batch_size;
+	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i += batch)
+		process_batch(p, rs->r, ids + i, n - i < batch ? n - i : batch);
+	free(ids);
+	return rc;
+}

@@ -1,0 +1,181 @@
+/* Content-addressed spool with fsync discipline: write to tmp/, rename into
+ * objects/<sha256>, and before the manifest records a batch of files make
+ * all of them durable with one syncfs (cheaper than an fsync per file and
+ * per directory, same guarantee: nothing is recorded before it is on disk).
+ * ENOSPC is an ordinary failure. */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static int errno_fail(char *err, const char *what, const char *path)
+{
+	int e = errno;
+	snprintf(err, ERRLEN, "spool: cannot %s %s: %s", what, path, strerror(e));
+	return (e == ENOSPC || e == EDQUOT) ? KA_NOSPACE : KA_ERR;
+}
+
+static int ensure_dir(const char *path, char *err)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return errno_fail(err, "create directory", path);
+	return 0;
+}
+
+int spool_open(struct spool *s, const char *dir, char *err)
+{
+	memset(s, 0, sizeof(*s));
+	s->dir = xstrdup(dir);
+	s->objects = path_join(dir, "objects");
+	s->tmp = path_join(dir, "tmp");
+	/* mkdir -p for the spool itself, then its two directories. */
+	char *p = xstrdup(dir);
+	for (char *c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		mkdir(p, 0755);
+		*c = '/';
+	}
+	free(p);
+	int rc = ensure_dir(dir, err);
+	if (rc == 0)
+		rc = ensure_dir(s->objects, err);
+	if (rc == 0)
+		rc = ensure_dir(s->tmp, err);
+	return rc;
+}
+
+void spool_release(struct spool *s)
+{
+	free(s->dir);
+	free(s->objects);
+	free(s->tmp);
+	memset(s, 0, sizeof(*s));
+}
+
+int spool_begin(struct spool *s, struct spool_writer *w, char *err)
+{
+	memset(w, 0, sizeof(*w));
+	w->tmp_path = xasprintf("%s/in.%d.%016llx", s->tmp, (int)getpid(),
+				(unsigned long long)random_u64());
+	w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		int rc = errno_fail(err, "create", w->tmp_path);
+		free(w->tmp_path);
+		w->tmp_path = NULL;
+		return rc;
+	}
+	if (sha256_init(&w->hash) != 0) {
+		snprintf(err, ERRLEN, "spool: cannot start a sha256 digest");
+		spool_abort(w);
+		return KA_ERR;
+	}
+	return 0;
+}
+
+int spool_write(void *writer, const void *buf, size_t len)
+{
+	struct spool_writer *w = writer;
+	const char *p = buf;
+	size_t left = len;
+	while (left > 0) {
+		ssize_t n = write(w->fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			w->error = errno;
+			return (errno == ENOSPC || errno == EDQUOT) ? KA_NOSPACE : KA_ERR;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	sha256_update(&w->hash, buf, len);
+	w->size += (int64_t)len;
+	return 0;
+}
+
+int spool_commit(struct spool *s, struct spool_writer *w, char sha[SHA256_HEX],
+		 int64_t *size, char **path, char *err)
+{
+	int rc = 0;
+	if (w->error) {
+		errno = w->error;
+		rc = errno_fail(err, "write", w->tmp_path);
+		goto fail;
+	}
+	if (close(w->fd) != 0) {
+		w->fd = -1;
+		rc = errno_fail(err, "close", w->tmp_path);
+		goto fail;
+	}
+	w->fd = -1;
+	sha256_final(&w->hash, sha);
+	*path = path_join(s->objects, sha);
+	/* Same content already spooled: keep the durable copy, never replace it
+	 * with one whose data may not be on disk yet. */
+	if (access(*path, F_OK) == 0) {
+		unlink(w->tmp_path);
+	} else if (rename(w->tmp_path, *path) != 0) {
+		rc = errno_fail(err, "rename into", *path);
+		free(*path);
+		*path = NULL;
+		goto fail;
+	}
+	*size = w->size;
+	free(w->tmp_path);
+	w->tmp_path = NULL;
+	s->dirty = 1;
+	return 0;
+fail:
+	spool_abort(w);
+	return rc;
+}
+
+void spool_abort(struct spool_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	if (w->hash.md)
+		sha256_release(&w->hash);
+	if (w->tmp_path) {
+		unlink(w->tmp_path);
+		free(w->tmp_path);
+		w->tmp_path = NULL;
+	}
+}
+
+int spool_sync(struct spool *s, char *err)
+{
+	if (!s->dirty)
+		return 0;
+	int fd = open(s->objects, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno_fail(err, "open", s->objects);
+	int rc = syncfs(fd) == 0 ? 0 : errno_fail(err, "sync", s->objects);
+	close(fd);
+	if (rc == 0)
+		s->dirty = 0;
+	return rc;
+}
+
+void spool_clean_tmp(struct spool *s)
+{
+	DIR *d = opendir(s->tmp);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "in.", 3) == 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}

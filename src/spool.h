@@ -1,0 +1,43 @@
+/* The local spool: every picked-up file is copied here first (fsynced, its
+ * sha256 computed while copying) and kept under its digest, so deliveries and
+ * resends read a stable local copy whatever happens at the source. */
+#ifndef KA_SPOOL_H
+#define KA_SPOOL_H
+
+#include <stdint.h>
+#include "sha256.h"
+
+struct spool {
+	char *dir;
+	char *objects;      /* DIR/objects: one file per distinct content */
+	char *tmp;          /* DIR/tmp: copies in progress */
+	int dirty;          /* objects/ has renames not yet made durable */
+};
+
+struct spool_writer {
+	int fd;
+	char *tmp_path;
+	struct sha256 hash;
+	int64_t size;
+	int error;          /* errno of the first failed write */
+};
+
+int spool_open(struct spool *s, const char *dir, char *err);
+void spool_release(struct spool *s);
+
+/* Start a copy into the spool. */
+int spool_begin(struct spool *s, struct spool_writer *w, char *err);
+/* A sink_fn: append bytes to the copy and the digest. */
+int spool_write(void *writer, const void *buf, size_t len);
+/* Move the copy to objects/SHA256. Sets sha, *size and *path (caller frees).
+ * Not durable until spool_sync. */
+int spool_commit(struct spool *s, struct spool_writer *w, char sha[SHA256_HEX],
+		 int64_t *size, char **path, char *err);
+/* Drop an unfinished copy. */
+void spool_abort(struct spool_writer *w);
+/* Make every copy committed since the last call durable (syncfs). */
+int spool_sync(struct spool *s, char *err);
+/* Remove leftovers of copies interrupted by a crash. */
+void spool_clean_tmp(struct spool *s);
+
+#endif

@@ -1,0 +1,269 @@
+/* Unit tests of the spine's small pieces: helpers, config, spool, manifest. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "config.h"
+#include "log.h"
+#include "manifest.h"
+#include "spool.h"
+
+static char *scratch(void)
+{
+	char tmpl[] = "/tmp/kargo-unit.XXXXXX";
+	char *d = mkdtemp(tmpl);
+	assert_non_null(d);
+	return xstrdup(d);
+}
+
+static void rm_rf(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_name_numbered(void **state)
+{
+	char *a = name_numbered("a.csv", 2), *b = name_numbered("README", 3),
+	     *c = name_numbered(".hidden", 2), *d = name_numbered("x.tar.gz", 4);
+	assert_string_equal(a, "a-2.csv");
+	assert_string_equal(b, "README-3");
+	assert_string_equal(c, ".hidden-2");
+	assert_string_equal(d, "x.tar-4.gz");
+	free(a); free(b); free(c); free(d);
+}
+
+static void test_path_join(void **state)
+{
+	char *a = path_join("/in/", "x.csv"), *b = path_join("/", "x"), *c = path_join("in", "/x");
+	assert_string_equal(a, "/in/x.csv");
+	assert_string_equal(b, "/x");
+	assert_string_equal(c, "in/x");
+	free(a); free(b); free(c);
+	assert_string_equal(path_base("/a/b/c.csv"), "c.csv");
+	assert_string_equal(path_base("c.csv"), "c.csv");
+}
+
+static void test_parse_time_arg(void **state)
+{
+	int64_t t;
+	assert_int_equal(parse_time_arg("2h", 10000, &t), 0);
+	assert_int_equal(t, 10000 - 7200);
+	assert_int_equal(parse_time_arg("-7d", 1000000, &t), 0);
+	assert_int_equal(t, 1000000 - 7 * 86400);
+	assert_int_equal(parse_time_arg("1970-01-02", 0, &t), 0);
+	assert_int_equal(t, 86400);
+	assert_int_equal(parse_time_arg("1970-01-01T01:00:00Z", 0, &t), 0);
+	assert_int_equal(t, 3600);
+	assert_int_equal(parse_time_arg("yesterday", 0, &t), -1);
+	assert_int_equal(parse_time_arg("5x", 0, &t), -1);
+}
+
+static void test_log_quote(void **state)
+{
+	char buf[64];
+	assert_string_equal(log_quote("plain", buf, sizeof(buf)), "plain");
+	assert_string_equal(log_quote("two words", buf, sizeof(buf)), "\"two words\"");
+	assert_string_equal(log_quote("a\"b\nc", buf, sizeof(buf)), "\"a\\\"b\\nc\"");
+	assert_string_equal(log_quote("", buf, sizeof(buf)), "\"\"");
+	/* A value too long for the buffer is cut, never overflowing it. */
+	char tiny[8];
+	log_quote("a very long value with spaces", tiny, sizeof(tiny));
+	assert_true(strlen(tiny) < sizeof(tiny));
+}
+
+static void test_config_defaults_and_paths(void **state)
+{
+	char *dir = scratch();
+	char *ini = path_join(dir, "k.ini");
+	write_text(ini, "[agent]\nspool_dir = spool\n\n[route R1]\nsource = in\n"
+		   "dest = out1, /abs/out2\nafter = archive:done\n");
+	struct config cfg;
+	struct diag d = { 0 };
+	assert_int_equal(config_load(ini, &cfg, &d), 0);
+	assert_int_equal(d.n, 0);
+	char *spool = path_join(dir, "spool");
+	assert_string_equal(cfg.agent.spool_dir, spool);
+	assert_int_equal(cfg.agent.poll_interval, 30);
+	assert_int_equal(cfg.agent.max_attempts, 10);
+	assert_int_equal(cfg.nroutes, 1);
+	const struct route_config *r = config_route(&cfg, "r1");  /* iniparser lower-cases */
+	assert_non_null(r);
+	assert_int_equal(r->ndests, 2);
+	assert_string_equal(r->dests[1].path, "/abs/out2");
+	assert_int_equal(r->after, AFTER_ARCHIVE);
+	char *arch = xasprintf("%s/in/done", dir);
+	assert_string_equal(r->archive_dir, arch);
+	assert_string_equal(r->pattern, "*");
+	assert_string_equal(r->temp_prefix, ".");
+	assert_string_equal(r->temp_suffix, ".part");
+	assert_int_equal(r->stable_seconds, 5);
+	config_release(&cfg);
+	free(spool); free(arch); free(ini);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_config_collects_every_error(void **state)
+{
+	char *dir = scratch();
+	char *ini = path_join(dir, "k.ini");
+	write_text(ini, "[agent]\nmax_attempts = 0\nbogus = 1\n[route a]\ndest = x\n"
+		   "[route b]\nsource = y\n");
+	struct config cfg;
+	struct diag d = { 0 };
+	assert_int_equal(config_load(ini, &cfg, &d), -1);
+	assert_int_equal(d.n, 4);
+	assert_non_null(strstr(d.msgs[0], "[agent] bogus: unknown key"));
+	assert_non_null(strstr(d.msgs[1], "[agent] max_attempts: '0'"));
+	assert_non_null(strstr(d.msgs[2], "[route a] source: missing required key"));
+	assert_non_null(strstr(d.msgs[3], "[route b] dest: missing required key"));
+	diag_release(&d);
+	config_release(&cfg);
+	free(ini);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_spool_sha256_and_abort(void **state)
+{
+	char *dir = scratch();
+	struct spool s;
+	char err[ERRLEN], sha[SHA256_HEX];
+	assert_int_equal(spool_open(&s, dir, err), 0);
+	struct spool_writer w;
+	assert_int_equal(spool_begin(&s, &w, err), 0);
+	assert_int_equal(spool_write(&w, "ab", 2), 0);
+	assert_int_equal(spool_write(&w, "c", 1), 0);
+	int64_t size;
+	char *path;
+	assert_int_equal(spool_commit(&s, &w, sha, &size, &path, err), 0);
+	assert_int_equal(spool_sync(&s, err), 0);
+	assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(size, 3);
+	char file_sha[SHA256_HEX];
+	assert_int_equal(sha256_file(path, file_sha), 0);
+	assert_string_equal(file_sha, sha);
+	free(path);
+	/* An aborted copy leaves nothing behind in tmp/. */
+	assert_int_equal(spool_begin(&s, &w, err), 0);
+	assert_int_equal(spool_write(&w, "zz", 2), 0);
+	char *tmp = xstrdup(w.tmp_path);
+	spool_abort(&w);
+	assert_int_not_equal(access(tmp, F_OK), 0);
+	free(tmp);
+	spool_release(&s);
+	rm_rf(dir);
+	free(dir);
+}
+
+static int count_rows(void *ctx, const struct mfile *f)
+{
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void test_manifest_lifecycle(void **state)
+{
+	char *dir = scratch();
+	char *db = path_join(dir, "m.db");
+	struct manifest m;
+	char err[ERRLEN];
+	assert_int_equal(manifest_open(&m, db, err), 0);
+	struct mfile f = { .route = "r", .source_uri = "/in/a.csv", .name = "a.csv", .size = 3,
+			   .mtime = 100, .spool_path = "/spool/x", .format = "text" };
+	snprintf(f.sha256, sizeof(f.sha256), "%064d", 0);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 0);
+	assert_int_equal(manifest_add_file(&m, &f, err), 0);
+	assert_true(f.id > 0);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 1);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 4, 100), 0);
+	/* The same identity cannot be recorded twice. */
+	struct mfile dup = f;
+	assert_int_not_equal(manifest_add_file(&m, &dup, err), 0);
+
+	int64_t *ids; size_t n;
+	assert_int_equal(manifest_due(&m, "r", now_s(), &ids, &n, err), 0);
+	assert_int_equal(n, 1);
+	free(ids);
+	char *ships[] = { "S1", "S2" };
+	assert_int_equal(manifest_set_parsed(&m, f.id, "expected-shipment", 1, "{}", ships, 2,
+					     "ok", err), 0);
+	struct mdelivery *dv; size_t dn;
+	assert_int_equal(manifest_add_delivery(&m, f.id, "out", 0, NULL, err), 0);
+	assert_int_equal(manifest_deliveries(&m, f.id, &dv, &dn, err), 0);
+	assert_int_equal(dn, 1);
+	assert_string_equal(dv[0].state, DL_PENDING);
+	assert_int_equal(manifest_set_delivery(&m, &dv[0], DL_COMMITTING, "/out/a.csv", err), 0);
+	assert_int_equal(manifest_set_delivery(&m, &dv[0], DL_DELIVERED, "/out/a.csv", err), 0);
+	mdeliveries_free(dv, dn);
+	/* A failed attempt schedules a retry in the future: not due now. */
+	assert_int_equal(manifest_set_retry(&m, f.id, 1, now_s() + 60, "boom", 0, err), 0);
+	assert_int_equal(manifest_due(&m, "r", now_s(), &ids, &n, err), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+	assert_int_equal(manifest_set_state(&m, f.id, ST_DELIVERED, "all_delivered", NULL, err), 0);
+	assert_int_equal(manifest_set_source_done(&m, f.id, "after=keep", err), 0);
+	struct mfile g;
+	assert_int_equal(manifest_get(&m, f.id, &g, err), 0);
+	assert_string_equal(g.state, ST_DONE);
+	assert_int_equal(g.attempts, 1);
+	assert_string_equal(g.last_error, "boom");
+	mfile_release(&g);
+	char *s = manifest_shipments(&m, f.id);
+	assert_string_equal(s, "S1,S2");
+	free(s);
+	int rows = 0;
+	struct mfilter flt = { .shipment = "S2" };
+	assert_int_equal(manifest_list(&m, &flt, count_rows, &rows, err), 0);
+	assert_int_equal(rows, 1);
+	struct mevent *ev; size_t en;
+	assert_int_equal(manifest_events(&m, f.id, &ev, &en, err), 0);
+	/* staged, validated, delivered, retry, all_delivered, source_finished (committing has none) */
+	assert_int_equal(en, 6);
+	assert_string_equal(ev[0].event, "staged");
+	assert_string_equal(ev[en - 1].event, "source_finished");
+	mevents_free(ev, en);
+	assert_int_equal(manifest_get(&m, 999, &g, err), KA_NOENT);
+	manifest_close(&m);
+	/* Reopening an existing manifest keeps its rows (migrations are idempotent). */
+	assert_int_equal(manifest_open(&m, db, err), 0);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 1);
+	manifest_close(&m);
+	free(db);
+	rm_rf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_numbered),
+		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_parse_time_arg),
+		cmocka_unit_test(test_log_quote),
+		cmocka_unit_test(test_config_defaults_and_paths),
+		cmocka_unit_test(test_config_collects_every_error),
+		cmocka_unit_test(test_spool_sha256_and_abort),
+		cmocka_unit_test(test_manifest_lifecycle),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
