@@ -364,6 +364,7 @@ static int sftp_open(struct tconn *c, char *err)
 	}
 	libssh2_session_set_blocking(c->s, 1);
 	libssh2_session_set_timeout(c->s, (long)c->o.connect_timeout * 1000);
+	sftp_hostkey_prefer(c);
 	if (libssh2_session_handshake(c->s, c->sock) != 0) {
 		char *msg = NULL;
 		libssh2_session_last_error(c->s, &msg, NULL, 0);

@@ -133,6 +133,89 @@ static int hostkey_load(struct tconn *c, LIBSSH2_KNOWNHOSTS *kh, char *err)
 	return KA_PERMANENT;
 }
 
+/* Host key algorithms for a knownhost key type, most preferred first. */
+static const char *keytype_methods(int keybits)
+{
+	switch (keybits) {
+	case LIBSSH2_KNOWNHOST_KEY_ED25519: return "ssh-ed25519";
+	case LIBSSH2_KNOWNHOST_KEY_ECDSA_256: return "ecdsa-sha2-nistp256";
+	case LIBSSH2_KNOWNHOST_KEY_ECDSA_384: return "ecdsa-sha2-nistp384";
+	case LIBSSH2_KNOWNHOST_KEY_ECDSA_521: return "ecdsa-sha2-nistp521";
+	case LIBSSH2_KNOWNHOST_KEY_SSHRSA: return "rsa-sha2-512,rsa-sha2-256,ssh-rsa";
+	case LIBSSH2_KNOWNHOST_KEY_SSHDSS: return "ssh-dss";
+	default: return NULL;
+	}
+}
+
+/* OpenSSH's order; libssh2 1.10 would otherwise pick ECDSA first. */
+#define HOSTKEY_DEFAULT "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
+	"ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256,ssh-rsa"
+
+/* Set the host key algorithm list to the names in PREF (in order, without
+ * repeats) that this libssh2 supports. libssh2 1.10's method_pref corrupts
+ * the list when it has to drop a name itself (overlapping memcpy), so it
+ * only ever gets supported names. */
+static void hostkey_set_pref(LIBSSH2_SESSION *s, const char *pref)
+{
+	const char **algs = NULL;
+	int n = libssh2_session_supported_algs(s, LIBSSH2_METHOD_HOSTKEY, &algs);
+	if (n <= 0)
+		return;
+	char out[512] = "", *copy = xstrdup(pref);
+	size_t o = 0;
+	for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int ok = 0;
+		for (int i = 0; i < n && !ok; i++)
+			ok = strcmp(algs[i], t) == 0;
+		size_t tl = strlen(t);
+		int dup = 0;
+		for (const char *p = out; !dup && (p = strstr(p, t)); p += tl)
+			dup = (p == out || p[-1] == ',') && (p[tl] == ',' || p[tl] == '\0');
+		if (!ok || dup || o + tl + 2 > sizeof(out))
+			continue;
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s", o ? "," : "", t);
+	}
+	free(copy);
+	libssh2_free(s, algs);
+	if (o > 0)
+		libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, out);
+}
+
+void sftp_hostkey_prefer(struct tconn *c)
+{
+	char pref[512] = "";
+	size_t o = 0;
+	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->s);
+	char *name = known_name(&c->o);
+	struct stat st;
+	if (kh && stat(c->o.known_hosts, &st) == 0 &&
+	    libssh2_knownhost_readfile(kh, c->o.known_hosts, LIBSSH2_KNOWNHOST_FILE_OPENSSH) >= 0) {
+		/* Ask first for the key types known_hosts holds for this host, as
+		 * OpenSSH does, so a server with several keys is checked against
+		 * the one we know. Hashed entries cannot be matched here: they
+		 * get the default order. */
+		struct libssh2_knownhost *e = NULL, *prev = NULL;
+		while (libssh2_knownhost_get(kh, &e, prev) == 0) {
+			prev = e;
+			if ((e->typemask & LIBSSH2_KNOWNHOST_TYPE_MASK) != LIBSSH2_KNOWNHOST_TYPE_PLAIN ||
+			    !e->name || strcmp(e->name, name) != 0)
+				continue;
+			const char *m = keytype_methods(e->typemask & LIBSSH2_KNOWNHOST_KEY_MASK);
+			if (!m || strstr(pref, m))
+				continue;
+			int n = snprintf(pref + o, sizeof(pref) - o, "%s%s", o ? "," : "", m);
+			if (n < 0 || (size_t)n >= sizeof(pref) - o)
+				break;
+			o += (size_t)n;
+		}
+	}
+	if (kh)
+		libssh2_knownhost_free(kh);
+	free(name);
+	snprintf(pref + o, sizeof(pref) - o, "%s%s", o ? "," : "", HOSTKEY_DEFAULT);
+	hostkey_set_pref(c->s, pref);
+}
+
 int sftp_hostkey_verify(struct tconn *c, char *err)
 {
 	size_t keylen = 0;

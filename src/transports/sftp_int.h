@@ -50,6 +50,10 @@ struct tconn {
  * and how to accept it in err) or KA_ERR. */
 int sftp_hostkey_verify(struct tconn *c, char *err);
 
+/* Before the handshake: ask for the host key types known_hosts holds for
+ * the remote first, then OpenSSH's default order. */
+void sftp_hostkey_prefer(struct tconn *c);
+
 /* The SHA256 fingerprint of the session's host key as OpenSSH prints it
  * ("SHA256:base64"), into buf. */
 void sftp_hostkey_fingerprint(LIBSSH2_SESSION *s, char *buf, size_t len);

@@ -112,6 +112,28 @@ expect_err "changed_host_key_refused_even_with_accept_new" 13 "changed" -- \
 	-o known_hosts="$WORK/old_kh" -o accept_new_host_key=yes connect
 check "changed_key_not_stored" test "$(wc -l < "$WORK/old_kh")" = 1
 
+# --- a server with several host keys is checked against the type we know ---
+M="$WORK/multi"
+SSHD_HOST_KEY_TYPES="ecdsa ed25519 rsa" "$SERVERS/sshd-start" "$M" >/dev/null
+MPORT=$(cat "$M/port")
+MKEY="$M/id_ed25519"
+for t in rsa ecdsa ed25519; do
+	grep " $(cut -d' ' -f1 "$M/host_$t.pub") " "$M/known_hosts" > "$WORK/kh_$t"
+done
+for t in ecdsa ed25519; do
+	check "known_${t}_key_only_is_enough" \
+		"$TOOL" -o port="$MPORT" -o key="$MKEY" -o known_hosts="$WORK/kh_$t" connect
+done
+# libssh2 1.10 only knows ssh-rsa (SHA-1) host keys, which OpenSSH >= 8.8
+# no longer offers: an RSA-only known_hosts gets a clear refusal.
+expect_err "rsa_only_known_hosts_refused_clearly" 13 "holds keys of another type" -- \
+	-o port="$MPORT" -o key="$MKEY" -o known_hosts="$WORK/kh_rsa" connect
+cp "$WORK/kh_ed25519" "$WORK/kh_hashed"
+ssh-keygen -q -H -f "$WORK/kh_hashed" >/dev/null 2>&1
+check "hashed_known_hosts_entry_works" \
+	"$TOOL" -o port="$MPORT" -o key="$MKEY" -o known_hosts="$WORK/kh_hashed" connect
+"$SERVERS/sshd-stop" "$M"
+
 # --- connection refused is transient ---
 expect_err "closed_port_is_transient" 12 "cannot connect" -- -o port=1 connect
 
