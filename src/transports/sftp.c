@@ -26,126 +26,11 @@ static const char *const sftp_keys[] = {
 	"accept_new_host_key", "connect_timeout", "io_timeout", "keepalive", NULL,
 };
 
-/* ---- configuration ---- */
-
-static int opt_int(const struct remote_config *rc, const char *file, struct diag *d,
-		   const char *key, int def, int min, int max)
-{
-	const char *v = section_get(&rc->sec, key, NULL);
-	if (!v)
-		return def;
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < min || n > max) {
-		diag_add(d, "%s: [remote %s] %s: '%s' is not a whole number between %d and %d",
-			 file, rc->sec.name, key, v, min, max);
-		return def;
-	}
-	return (int)n;
-}
-
-static char *opt_str(const struct remote_config *rc, const char *file, struct diag *d,
-		     const char *key, int required)
-{
-	const char *v = section_get(&rc->sec, key, NULL);
-	if (v && *v)
-		return xstrdup(v);
-	if (required)
-		diag_add(d, "%s: [remote %s] %s: missing required key", file, rc->sec.name, key);
-	return NULL;
-}
-
-static void opts_release(struct sftp_opts *o)
-{
-	free(o->name);
-	free(o->host);
-	free(o->user);
-	free(o->key);
-	free(o->passphrase_file);
-	free(o->password_file);
-	free(o->known_hosts);
-	memset(o, 0, sizeof(*o));
-}
-
-/* Parse RC into O, adding every problem to D. Returns 0 or -1. */
-static int opts_parse(const struct remote_config *rc, const char *file, struct diag *d,
-		      struct sftp_opts *o)
-{
-	size_t n0 = d->n;
-	memset(o, 0, sizeof(*o));
-	o->name = xstrdup(rc->sec.name ? rc->sec.name : "?");
-	o->host = opt_str(rc, file, d, "host", 1);
-	o->user = opt_str(rc, file, d, "user", 1);
-	o->known_hosts = opt_str(rc, file, d, "known_hosts", 1);
-	o->key = opt_str(rc, file, d, "key", 0);
-	o->passphrase_file = opt_str(rc, file, d, "passphrase_file", 0);
-	o->password_file = opt_str(rc, file, d, "password_file", 0);
-	o->port = opt_int(rc, file, d, "port", 22, 1, 65535);
-	o->connect_timeout = opt_int(rc, file, d, "connect_timeout", 10, 1, 3600);
-	o->io_timeout = opt_int(rc, file, d, "io_timeout", 60, 1, 86400);
-	o->keepalive = opt_int(rc, file, d, "keepalive", 30, 0, 86400);
-	if (!o->key && !o->password_file)
-		diag_add(d, "%s: [remote %s] key: neither key nor password_file is set",
-			 file, rc->sec.name);
-	if (o->passphrase_file && !o->key)
-		diag_add(d, "%s: [remote %s] passphrase_file: set without key", file, rc->sec.name);
-	const char *v = section_get(&rc->sec, "accept_new_host_key", "no");
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
-		o->accept_new = 1;
-	else if (strcmp(v, "no") && strcmp(v, "false") && strcmp(v, "0") && strcmp(v, "off"))
-		diag_add(d, "%s: [remote %s] accept_new_host_key: '%s' is not yes or no",
-			 file, rc->sec.name, v);
-	return d->n == n0 ? 0 : -1;
-}
-
 static void sftp_check_remote(const struct remote_config *rc, const char *file, struct diag *d)
 {
 	struct sftp_opts o;
-	opts_parse(rc, file, d, &o);
-	opts_release(&o);
-}
-
-/* ---- secrets ---- */
-
-/* Refuse a secret file that group or others may read or write. */
-static int secret_mode_ok(struct tconn *c, const char *what, const char *path, char *err)
-{
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		snprintf(err, ERRLEN, "%s: cannot read %s %s: %s", c->label, what, path,
-			 strerror(errno));
-		return KA_PERMANENT;
-	}
-	if (st.st_mode & 077) {
-		snprintf(err, ERRLEN, "%s: %s %s is accessible by group or others (mode %04o); "
-			 "refusing to use it: chmod 600 %s", c->label, what, path,
-			 (unsigned)(st.st_mode & 07777), path);
-		return KA_PERMANENT;
-	}
-	return 0;
-}
-
-/* Read the first line of a secret file into buf. Returns 0 or KA_PERMANENT. */
-static int secret_read(struct tconn *c, const char *what, const char *path, char *buf,
-		       size_t len, char *err)
-{
-	int rc = secret_mode_ok(c, what, path, err);
-	if (rc)
-		return rc;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
-	if (n < 0) {
-		snprintf(err, ERRLEN, "%s: cannot read %s %s: %s", c->label, what, path,
-			 strerror(errno));
-		rc = KA_PERMANENT;
-		n = 0;
-	}
-	if (fd >= 0)
-		close(fd);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return rc;
+	sftp_opts_parse(rc, file, d, &o);
+	sftp_opts_release(&o);
 }
 
 /* ---- errors ---- */
@@ -299,15 +184,15 @@ static int sftp_auth(struct tconn *c, char *err)
 	char secret[1024] = "";
 	int rc = 0, r;
 	if (c->o.key) {
-		rc = secret_mode_ok(c, "key file", c->o.key, err);
+		rc = sftp_secret_mode_ok(c, "key file", c->o.key, err);
 		if (rc == 0 && c->o.passphrase_file)
-			rc = secret_read(c, "passphrase file", c->o.passphrase_file, secret,
+			rc = sftp_secret_read(c, "passphrase file", c->o.passphrase_file, secret,
 					 sizeof(secret), err);
 		if (rc)
 			goto out;
 		r = libssh2_userauth_publickey_fromfile(c->s, c->o.user, NULL, c->o.key, secret);
 	} else {
-		rc = secret_read(c, "password file", c->o.password_file, secret, sizeof(secret), err);
+		rc = sftp_secret_read(c, "password file", c->o.password_file, secret, sizeof(secret), err);
 		if (rc)
 			goto out;
 		r = libssh2_userauth_password(c->s, c->o.user, secret);
@@ -385,10 +270,12 @@ static int sftp_open(struct tconn *c, char *err)
 	libssh2_session_set_timeout(c->s, (long)c->o.io_timeout * 1000);
 	if (c->o.keepalive > 0)
 		libssh2_keepalive_config(c->s, 1, (unsigned)c->o.keepalive);
-	c->used_ms = now_ms();
-	if (c->lg)
+	if (c->lg) {
+		char q1[300], q2[300], q3[300];  /* logfmt-quoted values */
 		log_event(c->lg, LOG_DEBUG, "sftp_connected", "remote=%s host=%s port=%d user=%s",
-			  c->o.name, c->o.host, c->o.port, c->o.user);
+			  log_quote(c->o.name, q1, sizeof(q1)), log_quote(c->o.host, q2, sizeof(q2)),
+			  c->o.port, log_quote(c->o.user, q3, sizeof(q3)));
+	}
 out:
 	if (rc) {
 		c->broken = 1;
@@ -423,7 +310,9 @@ static int sftp_ready(struct tconn *c, int *fresh, char *err)
 }
 
 /* An idempotent call that failed because a reused session had died is
- * tried once more on a new session (servers drop idle sessions). */
+ * tried once more on a new session (servers drop idle sessions). When
+ * reconnecting fails, the caller returns that failure instead: it says
+ * more (refused, or a host key that changed meanwhile). */
 static int sftp_retry(struct tconn *c, int rc, int fresh)
 {
 	return rc == KA_TRANSIENT && c->broken && !fresh;
@@ -436,10 +325,10 @@ static int sftp_connect(const struct remote_config *rc, const struct logger *lg,
 	struct tconn *c = xcalloc(1, sizeof(*c));
 	c->sock = -1;
 	c->lg = lg;
-	if (opts_parse(rc, "config", &d, &c->o) != 0) {
+	if (sftp_opts_parse(rc, "config", &d, &c->o) != 0) {
 		snprintf(err, ERRLEN, "%s", d.msgs[0]);
 		diag_release(&d);
-		opts_release(&c->o);
+		sftp_opts_release(&c->o);
 		free(c);
 		return KA_PERMANENT;
 	}
@@ -450,7 +339,7 @@ static int sftp_connect(const struct remote_config *rc, const struct logger *lg,
 	if (r) {
 		free(c->label);
 		free(c->buf);
-		opts_release(&c->o);
+		sftp_opts_release(&c->o);
 		free(c);
 		return r;
 	}
@@ -465,7 +354,7 @@ static void sftp_close(struct tconn *c)
 	sftp_drop(c);
 	free(c->buf);
 	free(c->label);
-	opts_release(&c->o);
+	sftp_opts_release(&c->o);
 	free(c);
 }
 
@@ -533,12 +422,11 @@ static int sftp_list(struct tconn *c, const char *dir, struct tlist *out, char *
 		return rc;
 	size_t n0 = out->n;
 	rc = list_once(c, dir, out, err);
-	if (sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0) {
+	if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0) {
 		while (out->n > n0)
 			free(out->v[--out->n].name);
 		rc = list_once(c, dir, out, err);
 	}
-	c->used_ms = now_ms();
 	return rc;
 }
 
@@ -560,9 +448,8 @@ static int sftp_stat(struct tconn *c, const char *path, struct tentry *out, char
 	if (rc)
 		return rc;
 	rc = stat_once(c, path, out, err);
-	if (sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0)
+	if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
 		rc = stat_once(c, path, out, err);
-	c->used_ms = now_ms();
 	return rc;
 }
 
@@ -607,9 +494,8 @@ static int sftp_get(struct tconn *c, const char *path, sink_fn fn, void *ctx, ch
 	if (rc)
 		return rc;
 	rc = get_once(c, path, fn, ctx, &started, err);
-	if (!started && sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0)
+	if (!started && sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
 		rc = get_once(c, path, fn, ctx, &started, err);
-	c->used_ms = now_ms();
 	return rc;
 }
 
@@ -688,11 +574,10 @@ static int sftp_put(struct tconn *c, const char *local_path, const char *path, c
 	int fresh, rc = sftp_ready(c, &fresh, err);
 	if (rc == 0) {
 		rc = put_once(c, in, local_path, path, err);
-		if (sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0)
+		if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
 			rc = put_once(c, in, local_path, path, err);
 	}
 	close(in);
-	c->used_ms = now_ms();
 	return rc;
 }
 
@@ -737,7 +622,6 @@ static int sftp_rename(struct tconn *c, const char *from, const char *to, int ov
 		}
 	}
 out:
-	c->used_ms = now_ms();
 	return rc;
 }
 
@@ -748,7 +632,6 @@ static int sftp_remove(struct tconn *c, const char *path, char *err)
 		return rc;
 	if (libssh2_sftp_unlink(c->sftp, path) != 0)
 		rc = sftp_fail(c, "cannot remove", path, err);
-	c->used_ms = now_ms();
 	return rc;
 }
 
@@ -810,9 +693,8 @@ static int sftp_mkdirs(struct tconn *c, const char *path, char *err)
 	if (!*path)
 		return 0;
 	rc = mkdirs_once(c, path, err);
-	if (sftp_retry(c, rc, fresh) && sftp_ready(c, &fresh, err) == 0)
+	if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
 		rc = mkdirs_once(c, path, err);
-	c->used_ms = now_ms();
 	return rc;
 }
 

@@ -25,6 +25,13 @@ struct sftp_opts {
 	int keepalive;          /* seconds, 0 = off */
 };
 
+/* Parse a [remote] section into O, adding every problem to D as
+ * "FILE: [remote NAME] key: problem" (sftp_config.c). Returns 0 or -1;
+ * O is filled either way and must be released. */
+int sftp_opts_parse(const struct remote_config *rc, const char *file, struct diag *d,
+		    struct sftp_opts *o);
+void sftp_opts_release(struct sftp_opts *o);
+
 /* One SSH session with its SFTP channel. Used by one thread at a time. */
 struct tconn {
 	struct sftp_opts o;
@@ -38,12 +45,17 @@ struct tconn {
 	uint32_t ext_id;        /* request id on the raw channel */
 	int broken;             /* the connection dropped: reconnect first */
 	int no_fsync;           /* the server has no fsync@openssh.com */
-	int64_t used_ms;        /* when the session last did something */
 	char *buf;              /* SFTP_BUF bytes for get and put */
 };
 
 #define SFTP_BUF (1024 * 1024)
 #define SFTP_FIRST_READ (32 * 1024)  /* doubles up to SFTP_BUF */
+
+/* Refuse a secret file that group or others may access (KA_PERMANENT). */
+int sftp_secret_mode_ok(struct tconn *c, const char *what, const char *path, char *err);
+/* Read the first line of a secret file into buf (after the mode check). */
+int sftp_secret_read(struct tconn *c, const char *what, const char *path, char *buf,
+		     size_t len, char *err);
 
 /* Verify the server's host key against known_hosts (sftp_hostkey.c).
  * Returns 0, KA_PERMANENT (unknown or changed key, with the fingerprint
