@@ -18,11 +18,11 @@ base=${BENCH_DIR:-$([ -d /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")}
 
 # An optimised build without sanitizers, next to the source tree.
 B="$SRC/build-bench"
-if [ ! -x "$B/tests/sftp/sftp-tool" ] || [ -n "$(find "$SRC/src" "$SRC/tests/sftp" -newer "$B/tests/sftp/sftp-tool" -name '*.[ch]' | head -1)" ]; then
+if [ ! -x "$B/tests/sftp/sftp-tool" ] || [ ! -x "$B/kargo-agent" ] || [ -n "$(find "$SRC/src" "$SRC/tests/sftp" -newer "$B/tests/sftp/sftp-tool" -name '*.[ch]' | head -1)" ]; then
 	[ -x "$SRC/configure" ] || (cd "$SRC" && autoreconf -fi >/dev/null 2>&1)
 	mkdir -p "$B"
 	[ -f "$B/Makefile" ] || (cd "$B" && "$SRC/configure" CFLAGS="-O2 -g" >/dev/null)
-	make -C "$B" -j"$(nproc)" tests/sftp/sftp-tool >/dev/null
+	make -C "$B" -j"$(nproc)" kargo-agent tests/sftp/sftp-tool >/dev/null
 fi
 TOOL="$B/tests/sftp/sftp-tool"
 command -v curl >/dev/null || { echo "bench: curl missing (apt-get install curl)" >&2; exit 1; }
@@ -66,6 +66,7 @@ while [ $i -lt "$SMALL_FILES" ]; do
 	head -c $((SMALL_KIB * 1024)) /dev/urandom > "$L/small/f$i.csv"
 	i=$((i + 1))
 done
+mkdir -p "$L/big-dir" && ln "$L/big" "$L/big-dir/big"
 check_big() { [ "$(sha256sum < "$1")" = "$(sha256sum < "$L/big")" ] || { echo "bench: $1 differs" >&2; exit 1; }; }
 
 # --- one big file ---
@@ -95,6 +96,38 @@ printf 'get %s/* %s/\n' "$D/small" "$L/small-back" > "$W/sget.batch"
 s_sdn=$(best $SFTP -b "$W/sget.batch" "$SSHD_USER@127.0.0.1")
 [ "$(ls "$L/small-back" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: small download incomplete" >&2; exit 1; }
 
+# --- the same uploads through the whole agent (kargo-agent once: spool,
+# sha256, manifest, temp name, size check, rename), local -> SFTP ---
+agent_once() {  # agent_once SRC_DIR DEST_DIR
+	rm -rf "$W/agent" && mkdir -p "$W/agent"
+	cat > "$W/agent/a.ini" <<INI
+[agent]
+spool_dir = $W/agent/spool
+manifest = $W/agent/manifest.db
+stable_seconds = 0
+log_level = warn
+
+[remote bench]
+type = sftp
+host = 127.0.0.1
+port = $SSHD_PORT
+user = $SSHD_USER
+key = $SSHD_KEY
+known_hosts = $SSHD_KNOWN_HOSTS
+
+[route bench]
+source = $1
+dest = bench:$2
+format = text
+after = keep
+INI
+	"$B/kargo-agent" -c "$W/agent/a.ini" once
+}
+PREP="rm -rf '$D/agent-big' '$D/agent-small'"
+a_up=$(best agent_once "$L/big-dir" "$D/agent-big"); check_big "$D/agent-big/big"
+a_sup=$(best agent_once "$L/small" "$D/agent-small")
+[ "$(ls "$D/agent-small" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: agent small upload incomplete" >&2; exit 1; }
+
 echo
 echo "sshd: OpenSSH $(ssh -V 2>&1 | cut -d, -f1); $(nproc) cores; best of $RUNS; data in $base"
 printf '%-34s %10s %10s %10s %12s %12s\n' "${SIZE_MIB} MiB file (MB/s)" kargo sftp curl kargo/sftp kargo/curl
@@ -109,6 +142,12 @@ printf '%-34s %10s %10s %10s %12s %12s\n' upload "$(fps "$SMALL_FILES" "$k1_sup"
 printf '%-34s %10s %10s %10s %12s %12s\n' download "$(fps "$SMALL_FILES" "$k1_sdn")" "$(fps "$SMALL_FILES" "$kj_sdn")" \
 	"$(fps "$SMALL_FILES" "$s_sdn")" "$(ratio "$s_sdn" "$k1_sdn")" "$(ratio "$s_sdn" "$kj_sdn")"
 echo
+printf '%-34s %10s %12s\n' "kargo-agent once, local -> SFTP" agent agent/sftp
+printf '%-34s %10s %12s\n' "${SIZE_MIB} MiB file (MB/s)" "$(mbs "$SIZE_MIB" "$a_up")" "$(ratio "$s_up" "$a_up")"
+printf '%-34s %10s %12s\n' "${SMALL_FILES} x ${SMALL_KIB} KiB (files/s)" "$(fps "$SMALL_FILES" "$a_sup")" "$(ratio "$s_sup" "$a_sup")"
+echo
 echo "kargo = the SFTP transport (libssh2 1.10, aes128-ctr, 1 MiB requests, fsync@openssh.com"
 echo "after each upload, getdir includes the listing); sftp = OpenSSH sftp -b (its default"
-echo "cipher); curl = curl sftp:// (libssh2). Ratios above 1 mean kargo is faster."
+echo "cipher); curl = curl sftp:// (libssh2); agent = the whole kargo-agent once (staging into"
+echo "the spool with sha256 and fsync, manifest, upload, size check, rename) on one session."
+echo "Ratios above 1 mean kargo is faster."
