@@ -41,20 +41,6 @@ CURL="curl -s -S -k --key $SSHD_KEY --pubkey $SSHD_KEY.pub -u $SSHD_USER:"
 URL="sftp://127.0.0.1:$SSHD_PORT"
 
 now() { date +%s%N; }
-# best NAME CMD...: run RUNS times (after PREP, if set), print the best ms.
-best() {
-	b=""
-	r=0
-	while [ $r -lt "$RUNS" ]; do
-		[ -n "${PREP:-}" ] && eval "$PREP"
-		t0=$(now)
-		"$@" >/dev/null 2>"$W/stderr" || { cat "$W/stderr" >&2; exit 1; }
-		t=$(( ($(now) - t0) / 1000000 ))
-		if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
-		r=$((r + 1))
-	done
-	echo "$b"
-}
 mbs() { echo "$1 $2" | awk '{ printf "%.0f", $1 * 1048576 / 1e6 / ($2 / 1000) }'; }
 fps() { echo "$1 $2" | awk '{ printf "%.0f", $1 / ($2 / 1000) }'; }
 ratio() { echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'; }
@@ -69,35 +55,8 @@ done
 mkdir -p "$L/big-dir" && ln "$L/big" "$L/big-dir/big"
 check_big() { [ "$(sha256sum < "$1")" = "$(sha256sum < "$L/big")" ] || { echo "bench: $1 differs" >&2; exit 1; }; }
 
-# --- one big file ---
-PREP="rm -f '$D/big'"
-k_up=$(best "$TOOL" put "$L/big" "$D/big"); check_big "$D/big"
-printf 'put %s %s\n' "$L/big" "$D/big" > "$W/put.batch"
-s_up=$(best $SFTP -b "$W/put.batch" "$SSHD_USER@127.0.0.1"); check_big "$D/big"
-c_up=$(best $CURL -T "$L/big" "$URL$D/big"); check_big "$D/big"
-PREP="rm -f '$L/big.back'"
-k_dn=$(best "$TOOL" get "$D/big" "$L/big.back"); check_big "$L/big.back"
-printf 'get %s %s\n' "$D/big" "$L/big.back" > "$W/get.batch"
-s_dn=$(best $SFTP -b "$W/get.batch" "$SSHD_USER@127.0.0.1"); check_big "$L/big.back"
-c_dn=$(best $CURL -o "$L/big.back" "$URL$D/big"); check_big "$L/big.back"
-
-# --- many small files ---
-mkdir -p "$D/small"
-PREP="rm -f '$D'/small/*"
-k1_sup=$(best "$TOOL" -j 1 putdir "$L/small" "$D/small")
-kj_sup=$(best "$TOOL" -j "$JOBS" putdir "$L/small" "$D/small")
-printf 'put %s/* %s/\n' "$L/small" "$D/small" > "$W/sput.batch"
-s_sup=$(best $SFTP -b "$W/sput.batch" "$SSHD_USER@127.0.0.1")
-[ "$(ls "$D/small" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: small upload incomplete" >&2; exit 1; }
-PREP="rm -f '$L'/small-back/*"
-k1_sdn=$(best "$TOOL" -j 1 getdir "$D/small" "$L/small-back")
-kj_sdn=$(best "$TOOL" -j "$JOBS" getdir "$D/small" "$L/small-back")
-printf 'get %s/* %s/\n' "$D/small" "$L/small-back" > "$W/sget.batch"
-s_sdn=$(best $SFTP -b "$W/sget.batch" "$SSHD_USER@127.0.0.1")
-[ "$(ls "$L/small-back" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: small download incomplete" >&2; exit 1; }
-
-# --- the same uploads through the whole agent (kargo-agent once: spool,
-# sha256, manifest, temp name, size check, rename), local -> SFTP ---
+# --- the whole agent (kargo-agent once: spool, sha256, manifest, temp
+# name, upload, size check, rename), local -> SFTP ---
 agent_once() {  # agent_once SRC_DIR DEST_DIR
 	rm -rf "$W/agent" && mkdir -p "$W/agent"
 	cat > "$W/agent/a.ini" <<INI
@@ -123,10 +82,54 @@ after = keep
 INI
 	"$B/kargo-agent" -c "$W/agent/a.ini" once
 }
-PREP="rm -rf '$D/agent-big' '$D/agent-small'"
-a_up=$(best agent_once "$L/big-dir" "$D/agent-big"); check_big "$D/agent-big/big"
-a_sup=$(best agent_once "$L/small" "$D/agent-small")
-[ "$(ls "$D/agent-small" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: agent small upload incomplete" >&2; exit 1; }
+# timed PREP CMD...: run PREP (shell text), then time CMD; prints ms.
+timed() {
+	eval "$1"
+	shift
+	t0=$(now)
+	"$@" >/dev/null 2>"$W/stderr" || { cat "$W/stderr" >&2; exit 1; }
+	echo $(( ($(now) - t0) / 1000000 ))
+}
+# keep_min VAR MS: keep the best run.
+keep_min() {
+	eval "cur=\${$1:-}"
+	if [ -z "$cur" ] || [ "$2" -lt "$cur" ]; then eval "$1=$2"; fi
+}
+printf 'put %s %s\n' "$L/big" "$D/big" > "$W/put.batch"
+printf 'get %s %s\n' "$D/big" "$L/big.back" > "$W/get.batch"
+printf 'put %s/* %s/\n' "$L/small" "$D/small" > "$W/sput.batch"
+printf 'get %s/* %s/\n' "$D/small" "$L/small-back" > "$W/sget.batch"
+mkdir -p "$D/small"
+rmb="rm -f '$D/big'"
+rmbb="rm -f '$L/big.back'"
+rms="rm -f '$D'/small/*"
+rmsb="rm -f '$L'/small-back/*"
+rma="rm -rf '$D/agent-big' '$D/agent-small'"
+
+# Rounds interleave the tools, so a busy moment on the machine hits each
+# of them alike; the best of RUNS rounds is kept for each.
+r=0
+while [ $r -lt "$RUNS" ]; do
+	keep_min k_up "$(timed "$rmb" "$TOOL" put "$L/big" "$D/big")"; check_big "$D/big"
+	keep_min s_up "$(timed "$rmb" $SFTP -b "$W/put.batch" "$SSHD_USER@127.0.0.1")"; check_big "$D/big"
+	keep_min c_up "$(timed "$rmb" $CURL -T "$L/big" "$URL$D/big")"; check_big "$D/big"
+	keep_min a_up "$(timed "$rma" agent_once "$L/big-dir" "$D/agent-big")"; check_big "$D/agent-big/big"
+	keep_min k_dn "$(timed "$rmbb" "$TOOL" get "$D/big" "$L/big.back")"; check_big "$L/big.back"
+	keep_min s_dn "$(timed "$rmbb" $SFTP -b "$W/get.batch" "$SSHD_USER@127.0.0.1")"; check_big "$L/big.back"
+	keep_min c_dn "$(timed "$rmbb" $CURL -o "$L/big.back" "$URL$D/big")"; check_big "$L/big.back"
+
+	keep_min k1_sup "$(timed "$rms" "$TOOL" -j 1 putdir "$L/small" "$D/small")"
+	keep_min kj_sup "$(timed "$rms" "$TOOL" -j "$JOBS" putdir "$L/small" "$D/small")"
+	keep_min s_sup "$(timed "$rms" $SFTP -b "$W/sput.batch" "$SSHD_USER@127.0.0.1")"
+	[ "$(ls "$D/small" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: small upload incomplete" >&2; exit 1; }
+	keep_min a_sup "$(timed "$rma" agent_once "$L/small" "$D/agent-small")"
+	[ "$(ls "$D/agent-small" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: agent small upload incomplete" >&2; exit 1; }
+	keep_min k1_sdn "$(timed "$rmsb" "$TOOL" -j 1 getdir "$D/small" "$L/small-back")"
+	keep_min kj_sdn "$(timed "$rmsb" "$TOOL" -j "$JOBS" getdir "$D/small" "$L/small-back")"
+	keep_min s_sdn "$(timed "$rmsb" $SFTP -b "$W/sget.batch" "$SSHD_USER@127.0.0.1")"
+	[ "$(ls "$L/small-back" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: small download incomplete" >&2; exit 1; }
+	r=$((r + 1))
+done
 
 echo
 echo "sshd: OpenSSH $(ssh -V 2>&1 | cut -d, -f1); $(nproc) cores; best of $RUNS; data in $base"
