@@ -260,7 +260,7 @@ static int route_endpoint(struct loader *ld, const struct config *cfg, const cha
 	const struct transport_ops *t = transport_for(ep);
 	if (!t)
 		return -1;  /* the remote's unknown type is reported already */
-	if (as_source && (!t->list || !t->get)) {
+	if (as_source && !t->message_fetch && (!t->list || !t->get)) {
 		diag_add(ld->d, "%s: [%s] %s: a %s remote cannot be a source", ld->file, sec,
 			 key, t->type);
 		return -1;
@@ -344,8 +344,17 @@ static void load_route(struct loader *ld, dictionary *ini, const struct config *
 		load_dests(ld, cfg, sec, dest, r);
 	r->pattern = xstrdup(section_get(&s, "pattern", "*"));
 	r->format = xstrdup(section_get(&s, "format", "auto"));
-	if (r->source.path)
-		load_after(ld, sec, section_get(&s, "after", "keep"), r);
+	const struct transport_ops *st = r->source.path ? transport_for(&r->source) : NULL;
+	if (st && st->after_valid) {
+		/* Mailbox sources: keep, seen, delete or move:FOLDER, checked by the transport. */
+		r->after_text = xstrdup(section_get(&s, "after", "seen"));
+		if (st->after_valid(r->after_text) != 0)
+			diag_add(ld->d, "%s: [%s] after: '%s' is not keep, seen, delete or "
+				 "move:FOLDER", ld->file, sec, r->after_text);
+	} else if (st) {
+		r->after_text = xstrdup(section_get(&s, "after", "keep"));
+		load_after(ld, sec, r->after_text, r);
+	}
 	const char *q = section_get(&s, "quarantine", NULL);
 	r->quarantine = q ? local_path(ld, q) : path_join(cfg->agent.spool_dir, "quarantine");
 	if (!q) {
@@ -484,6 +493,7 @@ void config_release(struct config *cfg)
 		free(r->pattern);
 		free(r->format);
 		free(r->archive_dir);
+		free(r->after_text);
 		free(r->quarantine);
 		free(r->done_marker);
 		free(r->temp_prefix);

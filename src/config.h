@@ -46,6 +46,7 @@ struct route_config {
 	char *format;            /* format or [format NAME] profile, default "auto" */
 	enum after_action after;
 	char *archive_dir;       /* AFTER_ARCHIVE: directory on the source side */
+	char *after_text;        /* after = as written (mailbox sources: seen, move:F, ...) */
 	char *quarantine;        /* local directory for rejected files */
 	int stable_seconds;
 	char *done_marker;       /* e.g. ".done": take X only once X.done exists */

@@ -207,6 +207,12 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 	int rc = conns_get(&p->conns, &r->source, &t, &c, err);
 	if (rc != 0)
 		return rc;
+	if (t->message_fetch) {
+		rc = route_discover_mail(p, rs, t, c, err);
+		if (rc == KA_TRANSIENT)
+			conns_drop(&p->conns, &r->source);
+		return rc;
+	}
 	struct tlist l = { 0 };
 	rc = t->list(c, r->source.path, &l, err);
 	if (rc != 0) {

@@ -44,9 +44,8 @@ static void fail_file(struct pipeline *p, const struct route_config *r, struct m
 		p->stats.retried++;
 }
 
-/* Copy a rejected file and its error report into the route's quarantine. */
-static int quarantine(struct pipeline *p, const struct route_config *r, const struct mfile *f,
-		      const struct parse_result *res, char *err)
+int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
+			const struct mfile *f, const struct parse_result *res, char *err)
 {
 	const struct transport_ops *t = &transport_local;
 	struct tconn *c;
@@ -93,7 +92,7 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 		return rc;
 	}
 	if (!res.valid) {
-		rc = quarantine(p, r, f, &res, err);
+		rc = pipeline_quarantine(p, r, f, &res, err);
 		if (rc != 0) {
 			fail_file(p, r, f, rc, err);
 			parse_result_release(&res);
@@ -192,7 +191,9 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 				pf = &pv[j];
 		char q[1024];
 		if (rc != 0 || dv[i].rc != 0) {
-			pf->rc = rc ? rc : dv[i].rc;
+			/* Not reaching the destination at all (down, login refused) is
+			 * retried with backoff; only a refusal of this file is final. */
+			pf->rc = rc ? KA_TRANSIENT : dv[i].rc;
 			snprintf(pf->err, ERRLEN, "%.100s: %.400s", dest->text, rc ? err : dv[i].err);
 			transient |= pf->rc == KA_TRANSIENT;
 		} else {
@@ -257,10 +258,16 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 static int finish_source(struct pipeline *p, const struct route_config *r, struct mfile *f,
 			 char *detail, size_t dlen, char *err)
 {
-	snprintf(detail, dlen, "after=keep");
+	snprintf(detail, dlen, "after=%s", r->after_text);
+	if (r->after == AFTER_KEEP && !r->after_text)
+		return 0;
+	const struct transport_ops *t = transport_for(&r->source);
+	if (t && t->message_fetch) {
+		snprintf(detail, dlen, "message finished at intake (after=%s)", r->after_text);
+		return 0;
+	}
 	if (r->after == AFTER_KEEP)
 		return 0;
-	const struct transport_ops *t;
 	struct tconn *c;
 	int rc = conns_get(&p->conns, &r->source, &t, &c, err);
 	if (rc != 0)
