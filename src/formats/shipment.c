@@ -225,8 +225,9 @@ static int ship_check_departure(struct ship *s, int64_t line, const struct csv_f
 	ship_value(s, f, ES_DEPARTURE, &v, &vl);
 	ship_value(s, f, ES_DEPARTURE_DATE, &d, &dl);
 	ship_value(s, f, ES_DEPARTURE_TIME, &t, &tl);
-	if (vl || dl || (s->prof && (s->prof->req_drop >> ES_DEPARTURE & 1)))
-		return 0;
+	if (vl || dl || (s->prof && (s->prof->req_drop >> ES_DEPARTURE & 1)) ||
+	    (s->fieldcol[ES_DEPARTURE] < 0 && s->fieldcol[ES_DEPARTURE_DATE] < 0))
+		return 0;   /* valued, optional, or reported once at the header */
 	const char *name = s->fieldcol[ES_DEPARTURE] >= 0 || s->fieldcol[ES_DEPARTURE_DATE] < 0
 				   ? "scheduled_departure" : "scheduled_departure_date";
 	rbuild_error(s->rb, line, "missing_required", name,

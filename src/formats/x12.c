@@ -70,8 +70,8 @@ static void check_count(struct x12 *x, const char *name, const char *cls, const 
 	char shown[64];
 	if (digits_parse(v, vl, 0, &n) == 0 && n == actual)
 		return;
-	rbuild_error(x->rb, x->seg, cls, name, "%s is '%s' but the %s has %lld", name,
-		     value_show(v, vl, shown, sizeof(shown)), what, (long long)actual);
+	rbuild_error(x->rb, x->seg, cls, name, "%s is '%s' but there are %lld %s", name,
+		     value_show(v, vl, shown, sizeof(shown)), (long long)actual, what);
 }
 
 /* A trailer control number against the header's. */
@@ -258,17 +258,17 @@ static void x12_trailer(struct x12 *x, const unsigned char *s, size_t len, char 
 	elem(x, s, len, 1, &v1, &l1);
 	elem(x, s, len, 2, &v2, &l2);
 	if (kind == 'S') {
-		check_count(x, "SE01", "se_count_mismatch", v1, l1, x->st_segs, "transaction");
+		check_count(x, "SE01", "se_count_mismatch", v1, l1, x->st_segs, "segments from ST to SE");
 		check_control(x, "SE02", "se_control_mismatch", v2, l2, x->st02, "ST02");
 		x->in_st = 0;
 	} else if (kind == 'G') {
 		close_st(x);
-		check_count(x, "GE01", "ge_count_mismatch", v1, l1, x->nst, "group's ST count");
+		check_count(x, "GE01", "ge_count_mismatch", v1, l1, x->nst, "transaction sets (ST) in the group");
 		check_control(x, "GE02", "ge_control_mismatch", v2, l2, x->gs06, "GS06");
 		x->in_gs = 0;
 	} else {
 		close_gs(x);
-		check_count(x, "IEA01", "iea_count_mismatch", v1, l1, x->ngs, "interchange's GS count");
+		check_count(x, "IEA01", "iea_count_mismatch", v1, l1, x->ngs, "functional groups (GS) in the interchange");
 		check_control(x, "IEA02", "iea_control_mismatch", v2, l2, x->isa13, "ISA13");
 		x->in_isa = 0;
 		x->want_isa = 1;
