@@ -93,6 +93,10 @@ static void ship_header(void *ctx, int64_t line, const struct csv_field *f, size
 	for (size_t i = 0; i < 32; i++)
 		s->fieldcol[i] = -1;
 	for (size_t c = 0; c < kept; c++) {
+		if (f[c].flags && s->rb)
+			rbuild_error(s->rb, line, f[c].flags & CSVF_NUL ? "nul_byte" : "bad_utf8", "",
+				     "header column %zu holds %s", c + 1, f[c].flags & CSVF_NUL
+				     ? "a NUL byte" : "bytes that are not valid UTF-8");
 		header_normalise(f[c].s, f[c].len, s->colname[c], NAMELEN);
 		int fi = ship_map_header(s, s->colname[c]);
 		s->colfield[c] = fi;

@@ -91,6 +91,8 @@ case("es-nul-byte", "csv", (H + "\nS1,P,2026-03-01,A,1\nS2,P\x00,2026-03-01,B,1\
      F + "invalid\nerror 3 nul_byte order_number")
 case("es-bad-utf8", "csv", (H + ",description\n").encode() + b"S1,P,2026-03-01,A,1,caf\xc3\xa9\nS2,P,2026-03-01,B,1,caf\xe9\nS3,P,2026-03-01,C,1,\xc0\xaf\n",
      F + "invalid\nerror 3 bad_utf8 description\nerror 4 bad_utf8 description")
+case("es-bad-utf8-header", "csv", b"shipment_id,order_number,scheduled_departure,sku,quantity,not\xffes\nS1,P,2026-03-01,A,1,x\n",
+     F + "invalid\nerror 1 bad_utf8 -")
 case("es-empty", "csv", b"", F + "invalid\nerror 0 empty_file -")
 case("es-only-blank-lines", "csv", b"\r\n\n  \n", F + "invalid\nerror 0 empty_file -")
 es("direction", "S1,P,2026-03-01,A,1,LOADING\nS2,P,2026-03-01,B,1,unloading\nS3,P,2026-03-01,C,1,OUT\n",
