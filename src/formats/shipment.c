@@ -21,6 +21,7 @@ struct ship {
 	int fieldcol[32];           /* field -> column or -1 */
 	uint32_t req;               /* required fields, a bit each */
 	int missing;                /* required columns missing from the header */
+	int pallet_field;           /* sscc (eos-csv) or pallet_count */
 	struct fpset keys;
 	int reserved;
 	struct csv_sink *sink;
@@ -283,8 +284,7 @@ static void ship_summary(struct ship *s, const struct csv_field *f)
 	ship_value(s, f, 0, &v, &len);
 	if (len)
 		rbuild_shipment(s->rb, v, len);
-	int pf = schema_field(s->sc, s->sc->pallets_by_sscc ? "sscc" : "pallet_count");
-	ship_value(s, f, pf, &v, &len);
+	ship_value(s, f, s->pallet_field, &v, &len);
 	if (!len)
 		return;
 	char d[19];
@@ -343,6 +343,7 @@ static void ship_init(struct ship *s, const struct format_spec *spec, struct rbu
 	s->prof = spec->prof;
 	s->rb = rb;
 	s->sink = sink;
+	s->pallet_field = schema_field(s->sc, s->sc->pallets_by_sscc ? "sscc" : "pallet_count");
 	for (size_t i = 0; i < s->sc->nfields; i++)
 		if (s->sc->fields[i].flags & F_REQ)
 			s->req |= 1u << i;

@@ -283,8 +283,9 @@ static void unexpected(struct x12 *x, const char *id, const char *where)
 /* One segment (without its terminator). */
 static void x12_segment(struct x12 *x, const unsigned char *s, size_t len)
 {
-	const unsigned char *e = memchr(s, x->esep, len);
-	size_t il = e ? (size_t)(e - s) : len;
+	/* Segment ids are 2 or 3 characters: look, do not scan. */
+	size_t il = len >= 3 && s[2] == x->esep ? 2 : len >= 4 && s[3] == x->esep ? 3
+		  : len == 2 || len == 3 ? len : 0;
 	char id[4] = "";
 	x->seg++;
 	if (x->in_st)
