@@ -17,7 +17,7 @@
 #define DEFAULT_CONFIG "/etc/kargo-agent/kargo-agent.ini"
 
 static const char *const agent_keys[] = {
-	"spool_dir", "manifest", "log_level", "poll_interval", "rescan_interval",
+	"spool_dir", "manifest", "log_level", "poll_interval",
 	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size", NULL,
 };
 
@@ -160,7 +160,6 @@ static void load_agent(struct loader *ld, dictionary *ini, struct agent_config *
 		diag_add(ld->d, "%s: [agent] log_level: '%s' is not debug, info, warn or error",
 			 ld->file, a->log_level);
 	a->poll_interval = get_int(ld, "agent", &s, "poll_interval", 30, 1, 86400);
-	a->rescan_interval = get_int(ld, "agent", &s, "rescan_interval", 300, 1, 86400);
 	a->stable_seconds = get_int(ld, "agent", &s, "stable_seconds", 5, 0, 86400);
 	a->max_attempts = get_int(ld, "agent", &s, "max_attempts", 10, 1, 1000);
 	a->retry_base = get_int(ld, "agent", &s, "retry_base", 30, 1, 86400);

@@ -61,8 +61,7 @@ struct agent_config {
 	char *spool_dir;
 	char *manifest;
 	char *log_level;
-	int poll_interval;       /* seconds between cycles of `run` */
-	int rescan_interval;     /* full rescan even when inotify is quiet */
+	int poll_interval;       /* seconds between full rescans (cycles) of `run` */
 	int stable_seconds;
 	int max_attempts;
 	int retry_base;          /* first retry delay, seconds */

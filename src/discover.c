@@ -233,8 +233,9 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 		if (src == 0) {
 			n++;
 		} else if (src == KA_NOENT || (src == KA_TRANSIENT && strstr(err, "changed while"))) {
+			char q[512];
 			log_event(&p->a->lg, LOG_INFO, "not_stable", "route=%s name=%s", r->name,
-				  v[n].e.name);
+				  log_quote(v[n].e.name, q, sizeof(q)));
 		} else {
 			rc = src;  /* the source or the spool is failing: stop this cycle */
 			if (src == KA_TRANSIENT)

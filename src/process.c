@@ -110,10 +110,12 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 			  (long long)f->id, log_quote(err, q, sizeof(q)));
 	} else if (!res.valid) {
 		const struct parse_error *e0 = res.nerrors_kept ? &res.errors[0] : NULL;
+		char qn[512], qd[1024];
 		log_event(&a->lg, LOG_WARN, "rejected", "file=%lld route=%s name=%s errors=%lld "
-			  "first=%s quarantine=%s", (long long)f->id, r->name, f->name,
-			  (long long)res.nerrors, log_quote(e0 ? e0->msg : "", q, sizeof(q)),
-			  r->quarantine);
+			  "first=%s quarantine=%s", (long long)f->id, r->name,
+			  log_quote(f->name, qn, sizeof(qn)), (long long)res.nerrors,
+			  log_quote(e0 ? e0->msg : "", q, sizeof(q)),
+			  log_quote(r->quarantine, qd, sizeof(qd)));
 		p->stats.rejected++;
 		free(f->state);
 		f->state = xstrdup(ST_REJECTED);

@@ -34,6 +34,8 @@ const struct command *command_find(const char *name);
 
 /* Print NAME's usage; returns EX_OK for --help, EX_USAGE otherwise. */
 int cli_usage(const char *name, int ok);
+/* Parse a positive count (--limit); 0, or -1 with a message on stderr. */
+int cli_parse_count(const char *s, int64_t *out);
 /* Parse a positive file id; 0 and a message on stderr when not one. */
 int64_t cli_parse_id(const char *s);
 

@@ -14,6 +14,19 @@ int cli_usage(const char *name, int ok)
 	return ok ? EX_OK : EX_USAGE;
 }
 
+int cli_parse_count(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v <= 0) {
+		fprintf(stderr, "kargo-agent: '%s' is not a positive whole number\n", s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 int64_t cli_parse_id(const char *s)
 {
 	char *end;
