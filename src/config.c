@@ -17,7 +17,7 @@
 #define DEFAULT_CONFIG "/etc/kargo-agent/kargo-agent.ini"
 
 static const char *const agent_keys[] = {
-	"spool_dir", "manifest", "log_level", "poll_interval",
+	"spool_dir", "manifest", "log_level", "metrics_file", "poll_interval",
 	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size", NULL,
 };
 
@@ -155,6 +155,8 @@ static void load_agent(struct loader *ld, dictionary *ini, struct agent_config *
 	a->spool_dir = get_path(ld, &s, "spool_dir", "/var/spool/kargo-agent");
 	a->manifest = get_path(ld, &s, "manifest", "/var/lib/kargo-agent/manifest.db");
 	a->log_level = xstrdup(section_get(&s, "log_level", "info"));
+	const char *mf = section_get(&s, "metrics_file", NULL);
+	a->metrics_file = mf && *mf ? local_path(ld, mf) : NULL;
 	enum log_level lv;
 	if (log_level_parse(a->log_level, &lv) != 0)
 		diag_add(ld->d, "%s: [agent] log_level: '%s' is not debug, info, warn or error",
@@ -508,6 +510,7 @@ void config_release(struct config *cfg)
 	free(cfg->agent.spool_dir);
 	free(cfg->agent.manifest);
 	free(cfg->agent.log_level);
+	free(cfg->agent.metrics_file);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -61,6 +61,7 @@ struct agent_config {
 	char *spool_dir;
 	char *manifest;
 	char *log_level;
+	char *metrics_file;      /* Prometheus textfile, written each cycle; NULL = none */
 	int poll_interval;       /* seconds between full rescans (cycles) of `run` */
 	int stable_seconds;
 	int max_attempts;

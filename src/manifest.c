@@ -682,7 +682,9 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 	*v = NULL;
 	*n = 0;
 	int rc = prepare(m, "SELECT route, state, count(*), min(CASE WHEN state IN "
-			 "('pending','staged','delivered') AND attempts>0 THEN next_attempt END) "
+			 "('pending','staged','delivered') AND attempts>0 THEN next_attempt END), "
+			 "sum(CASE WHEN state IN ('pending','staged','delivered') AND attempts>0 "
+			 "THEN 1 ELSE 0 END), sum(size) "
 			 "FROM files GROUP BY route, state", &st, err);
 	if (rc != 0)
 		return rc;
@@ -692,6 +694,9 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 		for (int i = 0; i < 6; i++)
 			if (strcmp(state, manifest_states[i]) == 0)
 				s->counts[i] = sqlite3_column_int64(st, 2);
+		s->retrying += sqlite3_column_int64(st, 4);
+		if (strcmp(state, ST_DELIVERED) == 0 || strcmp(state, ST_DONE) == 0)
+			s->bytes += sqlite3_column_int64(st, 5);
 		int64_t next = sqlite3_column_int64(st, 3);
 		if (next && (!s->next_retry || next < s->next_retry))
 			s->next_retry = next;

@@ -80,6 +80,8 @@ struct mroute_status {
 	char *route;
 	int64_t counts[6];   /* staged, pending, delivered, done, rejected, dead */
 	int64_t next_retry;  /* 0 = none due */
+	int64_t retrying;    /* files waiting for a retry (attempts > 0, not dead) */
+	int64_t bytes;       /* bytes of files delivered (delivered or done) */
 	int64_t last_cycle;
 	int64_t last_ok;
 	char *last_error;

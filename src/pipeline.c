@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "deliver.h"
+#include "metrics.h"
 
 int pipeline_init(struct pipeline *p, struct app *a)
 {
@@ -84,12 +85,18 @@ static void cycle_route(struct pipeline *p, struct route_state *rs)
 
 void pipeline_cycle(struct pipeline *p)
 {
-	for (size_t i = 0; i < p->nroutes && !*p->a->stop; i++) {
+	struct app *a = p->a;
+	int64_t start = now_ms();
+	for (size_t i = 0; i < p->nroutes && !*a->stop; i++) {
 		struct route_state *rs = &p->routes[i];
 		if (!rs->r->enabled)
 			continue;
 		cycle_route(p, rs);
 	}
+	char err[ERRLEN], q[1024];
+	if (a->cfg.agent.metrics_file &&
+	    metrics_write(a, a->cfg.agent.metrics_file, now_ms() - start, err) != 0)
+		log_event(&a->lg, LOG_WARN, "metrics_failed", "error=%s", log_quote(err, q, sizeof(q)));
 }
 
 /* Latest time any route waits for a sighting to become stable, 0 if none. */
