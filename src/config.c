@@ -17,7 +17,7 @@
 #define DEFAULT_CONFIG "/etc/kargo-agent/kargo-agent.ini"
 
 static const char *const agent_keys[] = {
-	"spool_dir", "manifest", "log_level", "poll_interval", "rescan_interval",
+	"spool_dir", "manifest", "log_level", "metrics_file", "poll_interval",
 	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size", NULL,
 };
 
@@ -155,12 +155,13 @@ static void load_agent(struct loader *ld, dictionary *ini, struct agent_config *
 	a->spool_dir = get_path(ld, &s, "spool_dir", "/var/spool/kargo-agent");
 	a->manifest = get_path(ld, &s, "manifest", "/var/lib/kargo-agent/manifest.db");
 	a->log_level = xstrdup(section_get(&s, "log_level", "info"));
+	const char *mf = section_get(&s, "metrics_file", NULL);
+	a->metrics_file = mf && *mf ? local_path(ld, mf) : NULL;
 	enum log_level lv;
 	if (log_level_parse(a->log_level, &lv) != 0)
 		diag_add(ld->d, "%s: [agent] log_level: '%s' is not debug, info, warn or error",
 			 ld->file, a->log_level);
 	a->poll_interval = get_int(ld, "agent", &s, "poll_interval", 30, 1, 86400);
-	a->rescan_interval = get_int(ld, "agent", &s, "rescan_interval", 300, 1, 86400);
 	a->stable_seconds = get_int(ld, "agent", &s, "stable_seconds", 5, 0, 86400);
 	a->max_attempts = get_int(ld, "agent", &s, "max_attempts", 10, 1, 1000);
 	a->retry_base = get_int(ld, "agent", &s, "retry_base", 30, 1, 86400);
@@ -260,7 +261,7 @@ static int route_endpoint(struct loader *ld, const struct config *cfg, const cha
 	const struct transport_ops *t = transport_for(ep);
 	if (!t)
 		return -1;  /* the remote's unknown type is reported already */
-	if (as_source && (!t->list || !t->get)) {
+	if (as_source && !t->message_fetch && (!t->list || !t->get)) {
 		diag_add(ld->d, "%s: [%s] %s: a %s remote cannot be a source", ld->file, sec,
 			 key, t->type);
 		return -1;
@@ -344,8 +345,17 @@ static void load_route(struct loader *ld, dictionary *ini, const struct config *
 		load_dests(ld, cfg, sec, dest, r);
 	r->pattern = xstrdup(section_get(&s, "pattern", "*"));
 	r->format = xstrdup(section_get(&s, "format", "auto"));
-	if (r->source.path)
-		load_after(ld, sec, section_get(&s, "after", "keep"), r);
+	const struct transport_ops *st = r->source.path ? transport_for(&r->source) : NULL;
+	if (st && st->after_valid) {
+		/* Mailbox sources: keep, seen, delete or move:FOLDER, checked by the transport. */
+		r->after_text = xstrdup(section_get(&s, "after", "seen"));
+		if (st->after_valid(r->after_text) != 0)
+			diag_add(ld->d, "%s: [%s] after: '%s' is not keep, seen, delete or "
+				 "move:FOLDER", ld->file, sec, r->after_text);
+	} else if (st) {
+		r->after_text = xstrdup(section_get(&s, "after", "keep"));
+		load_after(ld, sec, r->after_text, r);
+	}
 	const char *q = section_get(&s, "quarantine", NULL);
 	r->quarantine = q ? local_path(ld, q) : path_join(cfg->agent.spool_dir, "quarantine");
 	if (!q) {
@@ -484,6 +494,7 @@ void config_release(struct config *cfg)
 		free(r->pattern);
 		free(r->format);
 		free(r->archive_dir);
+		free(r->after_text);
 		free(r->quarantine);
 		free(r->done_marker);
 		free(r->temp_prefix);
@@ -499,6 +510,7 @@ void config_release(struct config *cfg)
 	free(cfg->agent.spool_dir);
 	free(cfg->agent.manifest);
 	free(cfg->agent.log_level);
+	free(cfg->agent.metrics_file);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -46,6 +46,7 @@ struct route_config {
 	char *format;            /* format or [format NAME] profile, default "auto" */
 	enum after_action after;
 	char *archive_dir;       /* AFTER_ARCHIVE: directory on the source side */
+	char *after_text;        /* after = as written (mailbox sources: seen, move:F, ...) */
 	char *quarantine;        /* local directory for rejected files */
 	int stable_seconds;
 	char *done_marker;       /* e.g. ".done": take X only once X.done exists */
@@ -60,8 +61,8 @@ struct agent_config {
 	char *spool_dir;
 	char *manifest;
 	char *log_level;
-	int poll_interval;       /* seconds between cycles of `run` */
-	int rescan_interval;     /* full rescan even when inotify is quiet */
+	char *metrics_file;      /* Prometheus textfile, written each cycle; NULL = none */
+	int poll_interval;       /* seconds between full rescans (cycles) of `run` */
 	int stable_seconds;
 	int max_attempts;
 	int retry_base;          /* first retry delay, seconds */

@@ -207,6 +207,12 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 	int rc = conns_get(&p->conns, &r->source, &t, &c, err);
 	if (rc != 0)
 		return rc;
+	if (t->message_fetch) {
+		rc = route_discover_mail(p, rs, t, c, err);
+		if (rc == KA_TRANSIENT)
+			conns_drop(&p->conns, &r->source);
+		return rc;
+	}
 	struct tlist l = { 0 };
 	rc = t->list(c, r->source.path, &l, err);
 	if (rc != 0) {
@@ -227,8 +233,9 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 		if (src == 0) {
 			n++;
 		} else if (src == KA_NOENT || (src == KA_TRANSIENT && strstr(err, "changed while"))) {
+			char q[512];
 			log_event(&p->a->lg, LOG_INFO, "not_stable", "route=%s name=%s", r->name,
-				  v[n].e.name);
+				  log_quote(v[n].e.name, q, sizeof(q)));
 		} else {
 			rc = src;  /* the source or the spool is failing: stop this cycle */
 			if (src == KA_TRANSIENT)

@@ -10,6 +10,8 @@
 #include "autoconfig.h"
 #include "cli/cli.h"
 #include "config.h"
+#include "transports/mime.h"
+#include <curl/curl.h>
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t reload_flag;
@@ -114,8 +116,17 @@ int main(int argc, char **argv)
 		return usage(stderr, EX_USAGE);
 	}
 	install_signals();
+	/* Libraries with process-wide state are set up once, here. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "kargo-agent: cannot initialise libcurl\n");
+		return EX_SOFTWARE;
+	}
+	mime_init();
 	argc -= optind;
 	argv += optind;
 	optind = 0;  /* reset getopt for the command's own options */
-	return cmd->fn(&cli, argc, argv);
+	int rc = cmd->fn(&cli, argc, argv);
+	mime_shutdown();
+	curl_global_cleanup();
+	return rc;
 }

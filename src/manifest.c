@@ -64,6 +64,14 @@ static const char *const migrations[] = {
 	"  last_cycle INTEGER,"
 	"  last_ok INTEGER,"
 	"  last_error TEXT);",
+	/* 1 → 2: mailbox sources remember UIDVALIDITY and the last UID taken. */
+	"CREATE TABLE mailboxes ("
+	"  route TEXT NOT NULL,"
+	"  mailbox TEXT NOT NULL,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL,"
+	"  PRIMARY KEY (route, mailbox));"
+	"CREATE INDEX files_content ON files(route, name, sha256);",
 };
 
 static int db_fail(struct manifest *m, char *err, const char *what)
@@ -674,7 +682,9 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 	*v = NULL;
 	*n = 0;
 	int rc = prepare(m, "SELECT route, state, count(*), min(CASE WHEN state IN "
-			 "('pending','staged','delivered') AND attempts>0 THEN next_attempt END) "
+			 "('pending','staged','delivered') AND attempts>0 THEN next_attempt END), "
+			 "sum(CASE WHEN state IN ('pending','staged','delivered') AND attempts>0 "
+			 "THEN 1 ELSE 0 END), sum(size) "
 			 "FROM files GROUP BY route, state", &st, err);
 	if (rc != 0)
 		return rc;
@@ -684,6 +694,9 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 		for (int i = 0; i < 6; i++)
 			if (strcmp(state, manifest_states[i]) == 0)
 				s->counts[i] = sqlite3_column_int64(st, 2);
+		s->retrying += sqlite3_column_int64(st, 4);
+		if (strcmp(state, ST_DELIVERED) == 0 || strcmp(state, ST_DONE) == 0)
+			s->bytes += sqlite3_column_int64(st, 5);
 		int64_t next = sqlite3_column_int64(st, 3);
 		if (next && (!s->next_retry || next < s->next_retry))
 			s->next_retry = next;
@@ -709,4 +722,59 @@ void mroute_status_free(struct mroute_status *v, size_t n)
 		free(v[i].last_error);
 	}
 	free(v);
+}
+
+int manifest_mailbox_get(struct manifest *m, const char *route, const char *mailbox,
+			 uint32_t *uidvalidity, uint32_t *last_uid, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "SELECT uidvalidity, last_uid FROM mailboxes WHERE route=?1 AND "
+			 "mailbox=?2", &st, err);
+	if (rc != 0)
+		return rc;
+	bind_text(st, 1, route);
+	bind_text(st, 2, mailbox);
+	*uidvalidity = 0;
+	*last_uid = 0;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*uidvalidity = (uint32_t)sqlite3_column_int64(st, 0);
+		*last_uid = (uint32_t)sqlite3_column_int64(st, 1);
+	} else if (r != SQLITE_DONE) {
+		rc = db_fail(m, err, "reading a mailbox position");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int manifest_mailbox_set(struct manifest *m, const char *route, const char *mailbox,
+			 uint32_t uidvalidity, uint32_t last_uid, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "INSERT INTO mailboxes(route, mailbox, uidvalidity, last_uid) "
+			 "VALUES (?1,?2,?3,?4) ON CONFLICT(route, mailbox) DO UPDATE SET "
+			 "uidvalidity=?3, last_uid=?4", &st, err);
+	if (rc != 0)
+		return rc;
+	bind_text(st, 1, route);
+	bind_text(st, 2, mailbox);
+	sqlite3_bind_int64(st, 3, uidvalidity);
+	sqlite3_bind_int64(st, 4, last_uid);
+	return step_done(m, st, err, "recording a mailbox position");
+}
+
+int manifest_seen_content(struct manifest *m, const char *route, const char *name,
+			  const char *sha256)
+{
+	sqlite3_stmt *st = NULL;
+	char err[ERRLEN];
+	if (prepare(m, "SELECT 1 FROM files WHERE route=?1 AND name=?2 AND sha256=?3",
+		    &st, err) != 0)
+		return KA_ERR;
+	bind_text(st, 1, route);
+	bind_text(st, 2, name);
+	bind_text(st, 3, sha256);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : KA_ERR;
 }

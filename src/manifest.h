@@ -80,6 +80,8 @@ struct mroute_status {
 	char *route;
 	int64_t counts[6];   /* staged, pending, delivered, done, rejected, dead */
 	int64_t next_retry;  /* 0 = none due */
+	int64_t retrying;    /* files waiting for a retry (attempts > 0, not dead) */
+	int64_t bytes;       /* bytes of files delivered (delivered or done) */
 	int64_t last_cycle;
 	int64_t last_ok;
 	char *last_error;
@@ -143,6 +145,17 @@ int manifest_events(struct manifest *m, int64_t file_id, struct mevent **v, size
 void mevents_free(struct mevent *v, size_t n);
 /* Shipment ids a file mentions, comma-separated (caller frees; "" if none). */
 char *manifest_shipments(struct manifest *m, int64_t file_id);
+
+/* A mailbox source's position: UIDVALIDITY and the last UID taken (0, 0
+ * when never read). */
+int manifest_mailbox_get(struct manifest *m, const char *route, const char *mailbox,
+			 uint32_t *uidvalidity, uint32_t *last_uid, char *err);
+int manifest_mailbox_set(struct manifest *m, const char *route, const char *mailbox,
+			 uint32_t uidvalidity, uint32_t last_uid, char *err);
+/* 1 if ROUTE already has a file NAME with this content (after a mailbox's
+ * UIDVALIDITY changed, what was carried is recognised by its content). */
+int manifest_seen_content(struct manifest *m, const char *route, const char *name,
+			  const char *sha256);
 
 /* The end of a cycle of ROUTE: OK or the error that stopped it. */
 int manifest_route_cycle(struct manifest *m, const char *route, int ok, const char *error,

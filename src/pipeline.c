@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "deliver.h"
+#include "metrics.h"
 
 int pipeline_init(struct pipeline *p, struct app *a)
 {
@@ -84,12 +85,18 @@ static void cycle_route(struct pipeline *p, struct route_state *rs)
 
 void pipeline_cycle(struct pipeline *p)
 {
-	for (size_t i = 0; i < p->nroutes && !*p->a->stop; i++) {
+	struct app *a = p->a;
+	int64_t start = now_ms();
+	for (size_t i = 0; i < p->nroutes && !*a->stop; i++) {
 		struct route_state *rs = &p->routes[i];
 		if (!rs->r->enabled)
 			continue;
 		cycle_route(p, rs);
 	}
+	char err[ERRLEN], q[1024];
+	if (a->cfg.agent.metrics_file &&
+	    metrics_write(a, a->cfg.agent.metrics_file, now_ms() - start, err) != 0)
+		log_event(&a->lg, LOG_WARN, "metrics_failed", "error=%s", log_quote(err, q, sizeof(q)));
 }
 
 /* Latest time any route waits for a sighting to become stable, 0 if none. */
@@ -114,8 +121,10 @@ void pipeline_once(struct pipeline *p)
 	pipeline_cycle(p);
 }
 
-/* Sleep until the next cycle is due, an inotify event or a signal. */
-static void wait_next(struct pipeline *p, int64_t deadline_ms)
+/* Sleep until DEADLINE_MS, an inotify event, a sighting due to become
+ * stable, or at most a second (so signals are seen promptly). Returns 1 when
+ * a cycle should run now. */
+static int wait_next(struct pipeline *p, int64_t deadline_ms)
 {
 	struct pollfd fds[64];
 	nfds_t n = 0;
@@ -129,15 +138,59 @@ static void wait_next(struct pipeline *p, int64_t deadline_ms)
 			soonest = ns;
 	}
 	int64_t wait = soonest - now_ms();
-	if (wait <= 0 || *p->a->stop)
-		return;
-	if (poll(fds, n, (int)(wait > 60000 ? 60000 : wait)) > 0) {
+	if (wait <= 0)
+		return 1;
+	if (poll(fds, n, (int)(wait > 1000 ? 1000 : wait)) > 0) {
 		/* Let a writer finish a burst before we list the directory. */
 		usleep(50 * 1000);
 		for (nfds_t i = 0; i < n; i++)
 			if (fds[i].revents & POLLIN)
 				transport_local.watch_drain(NULL, fds[i].fd);
+		return 1;
 	}
+	return soonest < deadline_ms && now_ms() >= soonest;
+}
+
+/* SIGHUP: load the config again between cycles. A config with errors, or
+ * one that moves the manifest or the spool, is refused and the running one
+ * kept, with a log line saying why. */
+static void reload(struct pipeline *p)
+{
+	struct app *a = p->a;
+	struct config cfg;
+	struct formats *f = NULL;
+	struct diag d = { 0 };
+	char q[1024];
+	*a->reload = 0;
+	int rc = config_load(a->config_path, &cfg, &d);
+	if (rc == 0)
+		rc = formats_load(&cfg, &f, &d);
+	if (rc == 0 && (strcmp(cfg.agent.manifest, a->cfg.agent.manifest) != 0 ||
+			strcmp(cfg.agent.spool_dir, a->cfg.agent.spool_dir) != 0)) {
+		diag_add(&d, "manifest and spool_dir cannot change while running; restart instead");
+		rc = -1;
+	}
+	if (rc != 0) {
+		for (size_t i = 0; i < d.n; i++)
+			log_event(&a->lg, LOG_ERROR, "reload_refused", "config=%s error=%s",
+				  a->config_path, log_quote(d.msgs[i], q, sizeof(q)));
+		formats_free(f);
+		if (cfg.path)
+			config_release(&cfg);
+		diag_release(&d);
+		return;
+	}
+	pipeline_release(p);
+	config_release(&a->cfg);
+	formats_free(a->formats);
+	a->cfg = cfg;
+	a->formats = f;
+	enum log_level lv = LOG_INFO;
+	log_level_parse(a->cfg.agent.log_level, &lv);
+	a->lg.level = lv;
+	pipeline_init(p, a);
+	log_event(&a->lg, LOG_INFO, "reloaded", "config=%s routes=%zu", a->config_path,
+		  a->cfg.nroutes);
 }
 
 void pipeline_run(struct pipeline *p)
@@ -146,18 +199,17 @@ void pipeline_run(struct pipeline *p)
 	log_event(&a->lg, LOG_INFO, "started", "routes=%zu poll_interval=%d", p->nroutes,
 		  a->cfg.agent.poll_interval);
 	while (!*a->stop) {
+		if (*a->reload)
+			reload(p);
 		for (size_t i = 0; i < p->nroutes; i++)
 			if (p->routes[i].r->enabled)
 				watch_route(p, &p->routes[i]);
 		int64_t start = now_ms();
 		pipeline_cycle(p);
 		int64_t deadline = start + (int64_t)a->cfg.agent.poll_interval * 1000;
-		while (!*a->stop && now_ms() < deadline) {
-			int64_t before = now_ms();
-			wait_next(p, deadline);
-			if (now_ms() - before < deadline - before)
-				break;  /* woken early: an event or a file due to be stable */
-		}
+		while (!*a->stop && !*a->reload && now_ms() < deadline)
+			if (wait_next(p, deadline))
+				break;  /* an event, or a file due to be stable */
 	}
 	log_event(&a->lg, LOG_INFO, "stopped", "reason=signal");
 }

@@ -46,6 +46,11 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 /* Stages (discover.c, process.c). */
 int route_discover(struct pipeline *p, struct route_state *rs, char *err);
 int route_process(struct pipeline *p, struct route_state *rs, char *err);
+int route_discover_mail(struct pipeline *p, struct route_state *rs,
+			const struct transport_ops *t, struct tconn *c, char *err);
+/* Copy a rejected file and its error report into the route's quarantine. */
+int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
+			const struct mfile *f, const struct parse_result *res, char *err);
 
 /* "REMOTE:/dir/name" or "/dir/name": a file's identity at its source. */
 char *source_uri(const struct endpoint *src, const char *name);

@@ -44,9 +44,8 @@ static void fail_file(struct pipeline *p, const struct route_config *r, struct m
 		p->stats.retried++;
 }
 
-/* Copy a rejected file and its error report into the route's quarantine. */
-static int quarantine(struct pipeline *p, const struct route_config *r, const struct mfile *f,
-		      const struct parse_result *res, char *err)
+int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
+			const struct mfile *f, const struct parse_result *res, char *err)
 {
 	const struct transport_ops *t = &transport_local;
 	struct tconn *c;
@@ -93,7 +92,7 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 		return rc;
 	}
 	if (!res.valid) {
-		rc = quarantine(p, r, f, &res, err);
+		rc = pipeline_quarantine(p, r, f, &res, err);
 		if (rc != 0) {
 			fail_file(p, r, f, rc, err);
 			parse_result_release(&res);
@@ -111,10 +110,12 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 			  (long long)f->id, log_quote(err, q, sizeof(q)));
 	} else if (!res.valid) {
 		const struct parse_error *e0 = res.nerrors_kept ? &res.errors[0] : NULL;
+		char qn[512], qd[1024];
 		log_event(&a->lg, LOG_WARN, "rejected", "file=%lld route=%s name=%s errors=%lld "
-			  "first=%s quarantine=%s", (long long)f->id, r->name, f->name,
-			  (long long)res.nerrors, log_quote(e0 ? e0->msg : "", q, sizeof(q)),
-			  r->quarantine);
+			  "first=%s quarantine=%s", (long long)f->id, r->name,
+			  log_quote(f->name, qn, sizeof(qn)), (long long)res.nerrors,
+			  log_quote(e0 ? e0->msg : "", q, sizeof(q)),
+			  log_quote(r->quarantine, qd, sizeof(qd)));
 		p->stats.rejected++;
 		free(f->state);
 		f->state = xstrdup(ST_REJECTED);
@@ -192,7 +193,9 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 				pf = &pv[j];
 		char q[1024];
 		if (rc != 0 || dv[i].rc != 0) {
-			pf->rc = rc ? rc : dv[i].rc;
+			/* Not reaching the destination at all (down, login refused) is
+			 * retried with backoff; only a refusal of this file is final. */
+			pf->rc = rc ? KA_TRANSIENT : dv[i].rc;
 			snprintf(pf->err, ERRLEN, "%.100s: %.400s", dest->text, rc ? err : dv[i].err);
 			transient |= pf->rc == KA_TRANSIENT;
 		} else {
@@ -257,10 +260,16 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 static int finish_source(struct pipeline *p, const struct route_config *r, struct mfile *f,
 			 char *detail, size_t dlen, char *err)
 {
-	snprintf(detail, dlen, "after=keep");
+	snprintf(detail, dlen, "after=%s", r->after_text);
+	if (r->after == AFTER_KEEP && !r->after_text)
+		return 0;
+	const struct transport_ops *t = transport_for(&r->source);
+	if (t && t->message_fetch) {
+		snprintf(detail, dlen, "message finished at intake (after=%s)", r->after_text);
+		return 0;
+	}
 	if (r->after == AFTER_KEEP)
 		return 0;
-	const struct transport_ops *t;
 	struct tconn *c;
 	int rc = conns_get(&p->conns, &r->source, &t, &c, err);
 	if (rc != 0)

@@ -32,8 +32,16 @@ int cmd_check_config(struct cli *cli, int argc, char **argv);
 /* The command table (main.c), for --help texts. */
 const struct command *command_find(const char *name);
 
+/* Options of commands whose only option besides -c and --help is one
+ * boolean --FLAG (NULL for none), which sets *SET. Returns -1 to go on,
+ * else the exit code (0 after --help, 64 on a usage error). */
+int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
+		  const char *flag, int *set);
+
 /* Print NAME's usage; returns EX_OK for --help, EX_USAGE otherwise. */
 int cli_usage(const char *name, int ok);
+/* Parse a positive count (--limit); 0, or -1 with a message on stderr. */
+int cli_parse_count(const char *s, int64_t *out);
 /* Parse a positive file id; 0 and a message on stderr when not one. */
 int64_t cli_parse_id(const char *s);
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,40 @@ int cli_usage(const char *name, int ok)
 	if (c)
 		fprintf(out, "usage: kargo-agent [-c FILE] %s\n\n%s\n", c->usage, c->summary);
 	return ok ? EX_OK : EX_USAGE;
+}
+
+int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
+		  const char *flag, int *set)
+{
+	const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ flag ? flag : "help", no_argument, NULL, flag ? 'f' : 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (ch == 'c')
+			cli->config = optarg;
+		else if (ch == 'f')
+			*set = 1;
+		else
+			return cli_usage(name, ch == 'h');
+	}
+	return -1;
+}
+
+int cli_parse_count(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v <= 0) {
+		fprintf(stderr, "kargo-agent: '%s' is not a positive whole number\n", s);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 int64_t cli_parse_id(const char *s)

@@ -1,6 +1,5 @@
 /* check-config: every problem in the INI at once, then every remote and
  * route directory checked for real. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,21 +69,10 @@ static int check_remotes(struct app *a)
 
 int cmd_check_config(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "offline", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch, offline = 0;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (ch == 'c')
-			cli->config = optarg;
-		else if (ch == 'o')
-			offline = 1;
-		else
-			return cli_usage("check-config", ch == 'h');
-	}
+	int offline = 0;
+	int orc = cli_flag_opts("check-config", argc, argv, cli, "offline", &offline);
+	if (orc >= 0)
+		return orc;
 	struct app a = { .stop = cli->stop };
 	int rc = app_open(&a, cli->config, 0);
 	if (rc == 0) {

@@ -53,7 +53,10 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		case 's': flt.state = optarg; break;
 		case 'S': flt.shipment = optarg; break;
 		case 'j': o.json = 1; break;
-		case 'n': flt.limit = atoll(optarg); break;
+		case 'n':
+			if (cli_parse_count(optarg, &flt.limit) != 0)
+				return EX_USAGE;
+			break;
 		case 't':
 			if (parse_time_arg(optarg, now_s(), &flt.since) != 0) {
 				fprintf(stderr, "kargo-agent list: --since '%s' is not a date "

@@ -37,7 +37,7 @@ static int resend_all(struct app *a, const struct ids *ids, const char *to, int 
 {
 	struct pipeline p;
 	pipeline_init(&p, a);
-	int failed = 0, invalid = 0;
+	int failed = 0, invalid = 0, missing = 0;
 	for (size_t i = 0; i < ids->n && !*a->stop; i++) {
 		char err[ERRLEN];
 		int rc = pipeline_resend(&p, ids->v[i], to, on_exists, err);
@@ -46,13 +46,16 @@ static int resend_all(struct app *a, const struct ids *ids, const char *to, int 
 		} else {
 			fprintf(stderr, "kargo-agent resend: %s\n", err);
 			failed++;
-			invalid += rc == KA_NOENT || rc == KA_INVALID;
+			invalid += rc == KA_INVALID;
+			missing += rc == KA_NOENT;
 		}
 	}
 	pipeline_release(&p);
 	if (!failed)
 		return EX_OK;
-	return invalid == failed ? EX_DATAERR : EX_UNAVAILABLE;
+	if (missing == failed)
+		return EX_NOINPUT;
+	return invalid + missing == failed ? EX_DATAERR : EX_UNAVAILABLE;
 }
 
 int cmd_resend(struct cli *cli, int argc, char **argv)
@@ -110,6 +113,12 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 			"with --since, not both\n");
 		free(ids.v);
 		return cli_usage("resend", 0);
+	}
+	if (flt.route && !flt.since) {
+		fprintf(stderr, "kargo-agent resend: --route needs --since (a date or an age "
+			"such as 2h), so a mistake cannot resend a route's whole history\n");
+		free(ids.v);
+		return EX_USAGE;
 	}
 	struct app a = { .stop = cli->stop };
 	int rc = app_open(&a, cli->config, NEED_MANIFEST);

@@ -1,51 +1,32 @@
 /* run and once: the pipeline, as a daemon or one cycle. */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli.h"
 #include "pipeline.h"
 
-/* Options of commands that take none but -c: -1 to go on, else an exit code. */
-static int parse_plain(const char *name, int argc, char **argv, struct cli *cli)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (ch == 'c')
-			cli->config = optarg;
-		else
-			return cli_usage(name, ch == 'h');
-	}
-	if (optind < argc) {
-		fprintf(stderr, "kargo-agent %s: unexpected argument '%s'\n", name, argv[optind]);
-		return cli_usage(name, 0);
-	}
-	return -1;
-}
-
-static int start(const char *name, struct cli *cli, int argc, char **argv, struct app *a)
+/* Parse the options and open the app. Returns 1 when the command should
+ * run; else 0 with *code set to the exit code (0 after --help). */
+static int start(const char *name, struct cli *cli, int argc, char **argv, struct app *a,
+		 int *code)
 {
 	memset(a, 0, sizeof(*a));
 	a->lock_fd = -1;
-	int rc = parse_plain(name, argc, argv, cli);
-	if (rc >= 0)
-		return rc == 0 ? -1 : rc;
+	*code = cli_flag_opts(name, argc, argv, cli, NULL, NULL);
+	if (*code < 0 && optind < argc)
+		*code = cli_usage(name, 0);
+	if (*code >= 0)
+		return 0;
 	a->stop = cli->stop;
 	a->reload = cli->reload;
-	return app_open(a, cli->config, NEED_MANIFEST | NEED_SPOOL | NEED_LOCK);
+	*code = app_open(a, cli->config, NEED_MANIFEST | NEED_SPOOL | NEED_LOCK);
+	return *code == 0;
 }
 
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct app a;
-	int rc = start("run", cli, argc, argv, &a);
-	if (rc < 0)
-		return EX_OK;  /* --help */
-	if (rc == 0) {
+	int rc;
+	if (start("run", cli, argc, argv, &a, &rc)) {
 		struct pipeline p;
 		pipeline_init(&p, &a);
 		pipeline_run(&p);
@@ -58,10 +39,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 int cmd_once(struct cli *cli, int argc, char **argv)
 {
 	struct app a;
-	int rc = start("once", cli, argc, argv, &a);
-	if (rc < 0)
-		return EX_OK;  /* --help */
-	if (rc == 0) {
+	int rc;
+	if (start("once", cli, argc, argv, &a, &rc)) {
 		struct pipeline p;
 		pipeline_init(&p, &a);
 		pipeline_once(&p);

@@ -1,5 +1,4 @@
 /* show ID: one file's record, deliveries, history and parse summary. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,21 +65,10 @@ static void show_json(const struct mfile *f, const char *ships, const struct mde
 
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch, json = 0;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (ch == 'c')
-			cli->config = optarg;
-		else if (ch == 'j')
-			json = 1;
-		else
-			return cli_usage("show", ch == 'h');
-	}
+	int json = 0;
+	int orc = cli_flag_opts("show", argc, argv, cli, "json", &json);
+	if (orc >= 0)
+		return orc;
 	if (optind != argc - 1)
 		return cli_usage("show", 0);
 	int64_t id = cli_parse_id(argv[optind]);

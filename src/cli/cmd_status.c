@@ -1,5 +1,4 @@
 /* status: per route, last cycle, files by state, next retry. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,21 +67,10 @@ static void print_route(FILE *out, const char *name, const struct mroute_status 
 
 int cmd_status(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch, json = 0;
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		if (ch == 'c')
-			cli->config = optarg;
-		else if (ch == 'j')
-			json = 1;
-		else
-			return cli_usage("status", ch == 'h');
-	}
+	int json = 0;
+	int orc = cli_flag_opts("status", argc, argv, cli, "json", &json);
+	if (orc >= 0)
+		return orc;
 	struct app a = { .stop = cli->stop };
 	int rc = app_open(&a, cli->config, NEED_MANIFEST);
 	struct mroute_status *v = NULL;

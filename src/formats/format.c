@@ -1,61 +1,152 @@
-/* Placeholder format table: every file is carried as text until the parsers
- * land (issue 6 replaces this file). */
-#include "format.h"
+/* The format table: built-in formats plus [format NAME] profiles, lookup by
+ * name, `auto` detection and the entry point format_parse_path(). */
+#include "format_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "../common.h"
+#include "profile.h"
 
 struct formats {
-	int unused;
+	struct profile *profiles;
+	size_t nprofiles;
 };
 
-const char *const format_profile_keys[] = { "base", NULL };
-
-static const char *const builtin[] = {
-	"auto", "text", "expected-shipment", "eos-csv", "x12-856", "x12", NULL,
+/* Built-ins by name; `auto` tries them in this order after the profiles. */
+static const struct format_ops *const builtins[] = {
+	&format_x12_856, &format_x12, &format_eos_csv, &format_expected_shipment, &format_text,
 };
+
+const struct format_ops *format_builtin(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (strcmp(builtins[i]->name, name) == 0)
+			return builtins[i];
+	return NULL;
+}
 
 int formats_load(const struct config *cfg, struct formats **out, struct diag *d)
 {
-	*out = xcalloc(1, sizeof(**out));
-	return 0;
+	struct formats *f = xcalloc(1, sizeof(*f));
+	int ret = 0;
+	*out = f;
+	if (!cfg || !cfg->nformats)
+		return 0;
+	f->profiles = xcalloc(cfg->nformats, sizeof(*f->profiles));
+	for (size_t i = 0; i < cfg->nformats; i++) {
+		if (profile_load(&cfg->formats[i], cfg->path ? cfg->path : "config",
+				 &f->profiles[f->nprofiles], d) != 0) {
+			ret = -1;
+			continue;
+		}
+		f->nprofiles++;
+	}
+	return ret;
 }
 
 void formats_free(struct formats *f)
 {
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nprofiles; i++)
+		profile_release(&f->profiles[i]);
+	free(f->profiles);
 	free(f);
+}
+
+static const struct profile *formats_profile(const struct formats *f, const char *name)
+{
+	for (size_t i = 0; f && i < f->nprofiles; i++)
+		if (strcmp(f->profiles[i].name, name) == 0)
+			return &f->profiles[i];
+	return NULL;
 }
 
 int format_known(const struct formats *f, const char *name)
 {
-	for (size_t i = 0; builtin[i]; i++)
-		if (strcmp(builtin[i], name) == 0)
-			return 1;
-	return 0;
+	return strcmp(name, "auto") == 0 || format_builtin(name) || formats_profile(f, name);
+}
+
+/* Read the first bytes of FD (for detection) and rewind. */
+static ssize_t read_head(int fd, unsigned char *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = pread(fd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+/* `auto`: X12 first, then the profiles, then the built-in CSV formats, then text. */
+static void format_detect(const struct formats *f, int fd, struct format_spec *spec)
+{
+	unsigned char *head = xmalloc(FORMAT_HEAD);
+	ssize_t n = read_head(fd, head, FORMAT_HEAD);
+	size_t len = n > 0 ? (size_t)n : 0;
+	for (size_t i = 0; i < 2; i++) {
+		spec->ops = builtins[i];
+		if (builtins[i]->detect(spec, head, len))
+			goto out;
+	}
+	for (size_t i = 0; f && i < f->nprofiles; i++) {
+		spec->ops = f->profiles[i].base;
+		spec->prof = &f->profiles[i];
+		if (spec->ops->detect(spec, head, len)) {
+			spec->name = f->profiles[i].name;
+			goto out;
+		}
+	}
+	spec->prof = NULL;
+	for (size_t i = 2; i < ARRAY_SIZE(builtins); i++) {
+		spec->ops = builtins[i];
+		if (builtins[i]->detect(spec, head, len))
+			goto out;
+	}
+out:
+	if (!spec->name)
+		spec->name = spec->ops->name;
+	free(head);
 }
 
 int format_parse_path(const struct formats *f, const char *name, const char *path,
 		      struct parse_result *res, char *err)
 {
+	struct format_spec spec = { NULL, NULL, NULL };
+	struct rbuild rb;
+	int ret;
+
 	memset(res, 0, sizeof(*res));
-	snprintf(res->format, sizeof(res->format), "text");
-	res->valid = 1;
-	return 0;
-}
-
-void parse_result_release(struct parse_result *res)
-{
-	memset(res, 0, sizeof(*res));
-}
-
-char *parse_result_json(const struct parse_result *res)
-{
-	return xasprintf("{\"format\":\"%s\",\"valid\":%s}", res->format,
-			 res->valid ? "true" : "false");
-}
-
-void parse_result_report(const struct parse_result *res, const char *name, FILE *out)
-{
-	fprintf(out, "%s: valid %s file\n", name, res->format);
+	if (strcmp(name, "auto") != 0) {
+		spec.prof = formats_profile(f, name);
+		spec.ops = spec.prof ? spec.prof->base : format_builtin(name);
+		spec.name = spec.prof ? spec.prof->name : name;
+		if (!spec.ops) {
+			snprintf(err, ERRLEN, "%s: unknown format (expected auto, text, "
+				 "expected-shipment, eos-csv, x12-856, x12 or a [format] profile)", name);
+			return KA_INVALID;
+		}
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, ERRLEN, "%s: %s", path, strerror(errno));
+		return errno == ENOENT ? KA_NOENT : KA_ERR;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (!spec.ops)
+		format_detect(f, fd, &spec);
+	rbuild_init(&rb, res);
+	snprintf(res->format, sizeof(res->format), "%s", spec.name);
+	ret = spec.ops->parse(&spec, fd, &rb, err);
+	rbuild_finish(&rb);
+	if (ret != 0) {
+		char tmp[ERRLEN];
+		snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
+		snprintf(err, ERRLEN, "%s", tmp);
+		parse_result_release(res);
+	}
+	close(fd);
+	return ret;
 }

@@ -23,7 +23,11 @@ struct parse_result {
 	char format[48];         /* the format actually used (auto resolved) */
 	int valid;               /* 1 when there are no errors */
 	int64_t rows;            /* data rows (CSV) or transactions (X12) */
-	int64_t pallets;
+	int64_t pallets;         /* pallets (eos: distinct SSCCs, X12: HL level T;
+				    expected-shipment: sum of pallet_count) */
+	int64_t items;           /* X12: HL level I items (LIN/SN1) */
+	int64_t shipments_total; /* distinct shipment ids (shipment_ids keeps the
+				    first 1000) */
 	char **shipment_ids;     /* distinct shipment ids, in first-seen order */
 	size_t nshipments;
 	struct parse_error *errors;  /* the first PARSE_MAX_ERRORS errors */

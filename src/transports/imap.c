@@ -553,8 +553,8 @@ void imap_close(struct imap_conn *c)
 
 /* --- the transport table entry ------------------------------------------ */
 
-/* Until the pipeline iterates messages (docs/email.md), an IMAP remote's
- * transport only connects (check-config logs in) and checks its keys. */
+/* An IMAP remote as a mailbox source: the pipeline (discover_mail.c) selects,
+ * lists UIDs, fetches and finishes messages through these entries. */
 struct tconn {
 	struct imap_conn *imap;
 };
@@ -593,10 +593,60 @@ static void imap_tclose(struct tconn *c)
 	free(c);
 }
 
+static int imap_t_select(struct tconn *c, const char *mailbox, uint32_t *uidvalidity,
+			 char *err)
+{
+	return imap_select(c->imap, mailbox, uidvalidity, err);
+}
+
+static int imap_t_uids(struct tconn *c, const char *mailbox, uint32_t after_uid,
+		       uint32_t **uids, size_t *n, char *err)
+{
+	struct imap_uids u = { 0 };
+	int r = imap_uids_after(c->imap, mailbox, after_uid, &u, err);
+	if (r != 0) {
+		imap_uids_release(&u);
+		return r;
+	}
+	*uids = u.v;
+	*n = u.n;
+	return 0;
+}
+
+static int imap_t_fetch(struct tconn *c, const char *mailbox, uint32_t uid,
+			unsigned char **data, size_t *len, char *err)
+{
+	return imap_fetch(c->imap, mailbox, uid, 0, data, len, err);
+}
+
+static int imap_t_finish(struct tconn *c, const char *mailbox, uint32_t uid,
+			 const char *after, char *err)
+{
+	enum imap_action action;
+	const char *folder = NULL;
+	if (imap_action_parse(after, &action, &folder) != 0) {
+		snprintf(err, ERRLEN, "after = %s: not keep, seen, delete or move:FOLDER", after);
+		return KA_PERMANENT;
+	}
+	return imap_finish(c->imap, mailbox, uid, action, folder, err);
+}
+
+static int imap_t_after_valid(const char *after)
+{
+	enum imap_action action;
+	const char *folder;
+	return imap_action_parse(after, &action, &folder);
+}
+
 const struct transport_ops transport_imap = {
 	.type = "imap",
 	.keys = imap_keys,
 	.check_remote = imap_check_remote,
 	.connect = imap_connect,
+	.mailbox_select = imap_t_select,
+	.message_uids = imap_t_uids,
+	.message_fetch = imap_t_fetch,
+	.message_finish = imap_t_finish,
+	.after_valid = imap_t_after_valid,
 	.close = imap_tclose,
 };

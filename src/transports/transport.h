@@ -92,6 +92,23 @@ struct transport_ops {
 	void (*defer_sync)(struct tconn *c, int on);
 	int (*sync)(struct tconn *c, const char *path, char *err);
 
+	/* Optional, for mailbox sources (IMAP): messages numbered by UID within
+	 * a UIDVALIDITY epoch. The pipeline extracts the payloads (mime.c). */
+	int (*mailbox_select)(struct tconn *c, const char *mailbox, uint32_t *uidvalidity,
+			      char *err);
+	/* UIDs greater than AFTER_UID, ascending; caller frees *uids. */
+	int (*message_uids)(struct tconn *c, const char *mailbox, uint32_t after_uid,
+			    uint32_t **uids, size_t *n, char *err);
+	/* The whole message, without marking it seen; caller frees *data.
+	 * KA_INVALID when it is over the remote's size limit. */
+	int (*message_fetch)(struct tconn *c, const char *mailbox, uint32_t uid,
+			     unsigned char **data, size_t *len, char *err);
+	/* after = keep | seen | delete | move:FOLDER, on one message. */
+	int (*message_finish)(struct tconn *c, const char *mailbox, uint32_t uid,
+			      const char *after, char *err);
+	/* Check an after = value for this source; 0 or -1. */
+	int (*after_valid)(const char *after);
+
 	/* Optional, for message sinks (SMTP) that cannot write-then-rename:
 	 * deliver LOCAL_PATH as one message; done when the server accepted it. */
 	int (*send)(struct tconn *c, const char *local_path, const struct send_info *info,

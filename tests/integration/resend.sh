@@ -40,10 +40,14 @@ assert_eq "every file of the window resent" 3 "$(count_files "$T/batch")"
 assert_eq "resend events recorded" 6 "$(sql "select count(*) from events where event='resent'")"
 
 ka resend 999
-assert_eq "unknown id exits 65" 65 "$RC"
+assert_eq "unknown id exits 66 (no input)" 66 "$RC"
 assert_match "unknown id explained" "no file with id 999" "$T/stderr"
 ka resend
 assert_eq "resend without ids is a usage error" 64 "$RC"
+ka resend --route r1
+assert_eq "resend --route without --since is refused" 64 "$RC"
+ka list --limit zero
+assert_eq "list --limit takes a number" 64 "$RC"
 ka list --route r1 --json
 assert_match "list --json is a JSON array of rows" '^\[\{"id":1,"route":"r1"' "$T/stdout"
 ka list --state bogus

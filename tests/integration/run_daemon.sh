@@ -1,7 +1,8 @@
 #!/bin/sh
 # `run` picks a new file up at once through inotify (long before the poll
-# interval), and SIGTERM stops it cleanly with exit 0. A second runner on
-# the same manifest is refused while the first holds it.
+# interval), reloads its config on SIGHUP (refusing an invalid one and
+# keeping the old), and SIGTERM stops it cleanly with exit 0. A second
+# runner on the same manifest is refused while the first holds it.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/in"
@@ -24,6 +25,30 @@ echo "hello" >"$T/in/new.csv"
 i=0
 while [ ! -e "$T/out/new.csv" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 assert_eq "file picked up by inotify within 5 s" "hello" "$(cat "$T/out/new.csv" 2>/dev/null)"
+
+# SIGHUP with a valid new config: a new route starts working.
+mkdir -p "$T/in2"
+cp "$T/agent.ini" "$T/good.ini"
+printf '[route r2]\nsource = %s/in2\ndest = %s/out2\nformat = text\n' "$T" "$T" >>"$T/agent.ini"
+kill -HUP "$pid"
+sleep 1.5
+echo "two" >"$T/in2/second.csv"
+i=0
+while [ ! -e "$T/out2/second.csv" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+assert_eq "SIGHUP: the new route carries files" "two" "$(cat "$T/out2/second.csv" 2>/dev/null)"
+assert_match "reload logged" "event=reloaded .*routes=2" "$T/run.err"
+
+# SIGHUP with an invalid config: refused, the running config kept.
+printf '[route broken]\nsource = %s/in3\n' "$T" >>"$T/agent.ini"
+kill -HUP "$pid"
+sleep 1.5
+assert_match "invalid config refused with the reason" "event=reload_refused .*\\[route broken\\] dest: missing required key" "$T/run.err"
+echo "three" >"$T/in/third.csv"
+i=0
+while [ ! -e "$T/out/third.csv" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+assert_eq "the old config keeps running" "three" "$(cat "$T/out/third.csv" 2>/dev/null)"
+kill -0 "$pid" 2>/dev/null
+assert_eq "still running after a refused reload" 0 "$?"
 
 kill -TERM "$pid"
 wait "$pid"

@@ -1,0 +1,434 @@
+/* The shared CSV engine (see csv.h). libcsv does the quoting; we cut the input
+ * at every CR and LF so each csv_parse() call covers at most one physical
+ * line, which gives exact line numbers without a second pass. */
+#include "csv.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "../common.h"
+#include "format_int.h"
+
+#define CSV_MAX_FIELD (8 * 1024 * 1024)
+
+struct fspan {
+	size_t off, len;
+	unsigned flags;
+};
+
+struct csv_engine {
+	struct csv_parser p;
+	struct csv_sink *sink;
+	struct rbuild *rb;
+	int delim;
+	int64_t line;          /* physical line of the next byte */
+	int64_t row_line;      /* line where the current row started */
+	int inq;               /* inside quotes (quote parity) */
+	int prev_cr;           /* the last byte fed was CR */
+	int at_line_start;
+	int skipping;          /* after a parse error: drop to the end of the line */
+	int header_done;
+	char *buf;             /* the current row's field bytes */
+	size_t blen, bcap;
+	struct fspan *fs;      /* the current row's fields */
+	size_t nf, fcap;
+	struct csv_field *out;
+};
+
+/* libcsv treats space and tab as padding around fields; a tab is data when
+ * it is the delimiter. (Other delimiters keep libcsv's inline default: a
+ * function pointer here costs a call per byte.) */
+static int is_space_only(unsigned char c)
+{
+	return c == ' ';
+}
+
+static void engine_parser_init(struct csv_engine *e)
+{
+	if (csv_init(&e->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+		abort();   /* only fails on bad options */
+	csv_set_delim(&e->p, (unsigned char)e->delim);
+	if (e->delim == '\t')
+		csv_set_space_func(&e->p, is_space_only);
+}
+
+/* 1 if the LEN bytes at S hold a NUL or a byte >= 0x80 (8 bytes at a time). */
+static int has_special(const unsigned char *s, size_t len)
+{
+	const uint64_t lo = 0x0101010101010101ULL, hi = 0x8080808080808080ULL;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if ((w & hi) || ((w - lo) & ~w & hi))
+			return 1;
+	}
+	for (; i < len; i++)
+		if (s[i] == 0 || s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* libcsv: a field ended. Copy it into the row buffer and classify its bytes. */
+static void cb_field(void *data, size_t len, void *ctx)
+{
+	struct csv_engine *e = ctx;
+	if (e->nf == e->fcap) {
+		if (e->fcap >= CSV_MAX_FIELDS) {
+			e->nf++;   /* counted (the row is ragged) but not kept */
+			return;
+		}
+		e->fcap = e->fcap ? e->fcap * 2 : 32;
+		e->fs = xrealloc(e->fs, e->fcap * sizeof(*e->fs));
+	}
+	if (e->blen + len + 1 > e->bcap) {
+		while (e->blen + len + 1 > e->bcap)
+			e->bcap = e->bcap ? e->bcap * 2 : 4096;
+		e->buf = xrealloc(e->buf, e->bcap);
+	}
+	struct fspan *f = &e->fs[e->nf++];
+	f->off = e->blen;
+	f->len = len;
+	f->flags = 0;
+	if (len) {
+		memcpy(e->buf + e->blen, data, len);
+		if (has_special(data, len)) {
+			if (memchr(data, 0, len))
+				f->flags |= CSVF_NUL;
+			if (!utf8_valid(data, len))
+				f->flags |= CSVF_BADUTF8;
+		}
+	}
+	e->buf[e->blen + len] = '\0';
+	e->blen += len + 1;
+}
+
+/* 1 if every field is empty or blanks: a blank or delimiter-only row. */
+static int row_blank(const struct csv_engine *e)
+{
+	size_t n = e->nf < e->fcap ? e->nf : e->fcap;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = e->buf + e->fs[i].off;
+		size_t len = e->fs[i].len;
+		span_trim(&s, &len);
+		if (len)
+			return 0;
+	}
+	return 1;
+}
+
+/* libcsv: a row ended. Hand it to the sink unless it is blank. */
+static void cb_row(int c, void *ctx)
+{
+	struct csv_engine *e = ctx;
+	(void)c;
+	if (!row_blank(e) && !e->sink->stop) {
+		size_t kept = e->nf < e->fcap ? e->nf : e->fcap;
+		e->out = xrealloc(e->out, (e->fcap ? e->fcap : 1) * sizeof(*e->out));
+		for (size_t i = 0; i < kept; i++) {
+			e->out[i].s = e->buf + e->fs[i].off;
+			e->out[i].len = e->fs[i].len;
+			e->out[i].flags = e->fs[i].flags;
+		}
+		if (!e->header_done) {
+			e->header_done = 1;
+			e->sink->header(e->sink->ctx, e->row_line, e->out, e->nf);
+		} else {
+			e->sink->row(e->sink->ctx, e->row_line, e->out, e->nf);
+		}
+	}
+	e->nf = 0;
+	e->blen = 0;
+}
+
+/* A strict-mode parse error at byte C: report it, then resynchronise at the
+ * next line with a fresh parser. */
+static void engine_parse_error(struct csv_engine *e, unsigned char c)
+{
+	if (c == '"')
+		rbuild_error(e->rb, e->line, "stray_quote", "",
+			     "quote inside an unquoted field (quote the whole field and double "
+			     "the quote: \"a \"\"b\"\" c\")");
+	else
+		rbuild_error(e->rb, e->line, "stray_quote", "",
+			     "text after the closing quote of a quoted field");
+	csv_free(&e->p);
+	engine_parser_init(e);
+	e->nf = 0;
+	e->blen = 0;
+	e->inq = 0;
+	e->skipping = 1;
+}
+
+/* Feed N bytes: cut at each CR/LF, track quotes and line numbers. */
+static void engine_feed(struct csv_engine *e, const unsigned char *p, size_t n)
+{
+	const unsigned char *end = p + n;
+	while (p < end && !e->sink->stop) {
+		int inq0 = e->inq;
+		const unsigned char *q = p;
+		for (; q < end; q++) {
+			if (*q == '"')
+				e->inq = !e->inq;
+			else if (*q == '\n' || *q == '\r')
+				break;
+		}
+		size_t seg = q < end ? (size_t)(q - p) + 1 : (size_t)(end - p);
+		if (e->at_line_start && !inq0)
+			e->row_line = e->line;
+		if (!e->skipping) {
+			size_t used = csv_parse(&e->p, p, seg, cb_field, cb_row, e);
+			if (used < seg && csv_error(&e->p) == CSV_EPARSE)
+				engine_parse_error(e, p[used]);
+			else if (csv_get_buffer_size(&e->p) > CSV_MAX_FIELD) {
+				rbuild_error(e->rb, e->row_line, "field_too_long", "",
+					     "a field is longer than %d bytes (an unclosed quote?)",
+					     CSV_MAX_FIELD);
+				e->sink->stop = 1;
+			}
+		}
+		if (q < end) {
+			if (*q == '\r' || !(seg == 1 && e->prev_cr))
+				e->line++;
+			e->prev_cr = *q == '\r';
+			e->at_line_start = 1;
+			e->skipping = 0;
+		} else {
+			e->prev_cr = 0;
+			e->at_line_start = 0;
+		}
+		e->sink->fed += seg;
+		p += seg;
+	}
+}
+
+static void engine_init(struct csv_engine *e, int delim, struct csv_sink *sink,
+			struct rbuild *rb)
+{
+	memset(e, 0, sizeof(*e));
+	e->delim = delim;
+	e->sink = sink;
+	e->rb = rb;
+	e->line = 1;
+	e->row_line = 1;
+	e->at_line_start = 1;
+	engine_parser_init(e);
+}
+
+/* End of input: flush the last row; an open quote is an error. */
+static void engine_finish(struct csv_engine *e)
+{
+	if (!e->sink->stop && !e->skipping &&
+	    csv_fini(&e->p, cb_field, cb_row, e) != 0 && e->rb)
+		rbuild_error(e->rb, e->row_line, "unterminated_quote", "",
+			     "a quoted field opened here is never closed");
+	csv_free(&e->p);
+	free(e->buf);
+	free(e->fs);
+	free(e->out);
+}
+
+int csv_detect_delim(const unsigned char *s, size_t len)
+{
+	static const char cands[] = { ',', ';', '\t', '|' };
+	size_t count[4] = { 0 };
+	size_t i = 0;
+	int inq = 0;
+	while (i < len && (s[i] == '\r' || s[i] == '\n' || s[i] == ' '))
+		i++;
+	for (; i < len; i++) {
+		unsigned char c = s[i];
+		if (c == '"')
+			inq = !inq;
+		else if (!inq && (c == '\r' || c == '\n'))
+			break;
+		else if (!inq)
+			for (int k = 0; k < 4; k++)
+				count[k] += c == (unsigned char)cands[k];
+	}
+	int best = 0;
+	for (int k = 1; k < 4; k++)
+		if (count[k] > count[best])
+			best = k;
+	return cands[best];
+}
+
+/* Skip a UTF-8 byte order mark. */
+static size_t bom_len(const unsigned char *s, size_t len)
+{
+	return len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF ? 3 : 0;
+}
+
+int csv_head(const unsigned char *head, size_t len, int delim, struct csv_sink *sink)
+{
+	struct csv_engine e;
+	size_t b = bom_len(head, len);
+	head += b;
+	len -= b;
+	if (!delim)
+		delim = csv_detect_delim(head, len);
+	engine_init(&e, delim, sink, NULL);
+	struct rbuild dummy;
+	struct parse_result res;
+	rbuild_init(&dummy, &res);
+	e.rb = &dummy;
+	engine_feed(&e, head, len);
+	int found = e.header_done;
+	if (!found) {
+		/* A header line without a line break: flush it. */
+		csv_fini(&e.p, cb_field, cb_row, &e);
+		found = e.header_done;
+	}
+	sink->stop = 1;
+	engine_finish(&e);
+	rbuild_finish(&dummy);
+	parse_result_release(&res);
+	return found ? 0 : -1;
+}
+
+/* Read up to N bytes, retrying short reads; returns bytes read or -1. */
+static ssize_t read_full(int fd, unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* The input side of csv_run: raw reads, optionally through iconv. */
+struct csv_input {
+	int fd;
+	iconv_t cd;
+	unsigned char *raw, *conv;
+	size_t rawlen;            /* bytes waiting in raw (an incomplete sequence) */
+	int eof;
+};
+
+/* Convert RAW[0..*rawlen) into OUT; an invalid sequence becomes 0xFF (never
+ * valid UTF-8, so the field check reports it). Returns output bytes. */
+static size_t input_convert(struct csv_input *in, size_t outcap)
+{
+	char *ip = (char *)in->raw, *op = (char *)in->conv;
+	size_t il = in->rawlen, ol = outcap;
+	while (il > 0 && ol > 8) {
+		if (iconv(in->cd, &ip, &il, &op, &ol) != (size_t)-1)
+			break;
+		if (errno == EILSEQ) {
+			*op++ = (char)0xFF;
+			ol--;
+			ip++;
+			il--;
+		} else if (errno == EINVAL && !in->eof) {
+			break;    /* incomplete sequence: wait for more input */
+		} else if (errno == EINVAL) {
+			*op++ = (char)0xFF;
+			ol--;
+			il = 0;
+		} else {
+			break;    /* E2BIG: the caller comes back for the rest */
+		}
+	}
+	memmove(in->raw, ip, il);
+	in->rawlen = il;
+	return (size_t)(op - (char *)in->conv);
+}
+
+/* Next block of UTF-8 input into *OUT; returns bytes (0 at the end) or -1. */
+static ssize_t input_next(struct csv_input *in, const unsigned char **out)
+{
+	if (in->cd == (iconv_t)-1) {
+		ssize_t r = read_full(in->fd, in->raw, FORMAT_CHUNK);
+		*out = in->raw;
+		return r;
+	}
+	for (;;) {
+		if (!in->eof && in->rawlen < FORMAT_CHUNK / 2) {
+			ssize_t r = read_full(in->fd, in->raw + in->rawlen, FORMAT_CHUNK - in->rawlen);
+			if (r < 0)
+				return -1;
+			in->eof = r == 0;
+			in->rawlen += (size_t)r;
+		}
+		size_t n = input_convert(in, 4 * FORMAT_CHUNK);
+		*out = in->conv;
+		if (n > 0 || in->eof)
+			return (ssize_t)n;
+	}
+}
+
+static int input_open(struct csv_input *in, int fd, const char *charset, char *err)
+{
+	memset(in, 0, sizeof(*in));
+	in->fd = fd;
+	in->cd = (iconv_t)-1;
+	if (charset && *charset) {
+		in->cd = iconv_open("UTF-8", charset);
+		if (in->cd == (iconv_t)-1) {
+			snprintf(err, ERRLEN, "charset %s: not supported by iconv", charset);
+			return KA_ERR;
+		}
+		in->conv = xmalloc(4 * FORMAT_CHUNK);
+	}
+	in->raw = xmalloc(FORMAT_CHUNK);
+	return 0;
+}
+
+static void input_close(struct csv_input *in)
+{
+	if (in->cd != (iconv_t)-1)
+		iconv_close(in->cd);
+	free(in->raw);
+	free(in->conv);
+}
+
+int csv_run(int fd, const struct csv_opts *o, struct csv_sink *sink, struct rbuild *rb,
+	    char *err)
+{
+	struct csv_input in;
+	struct csv_engine e;
+	struct stat st;
+	int ret = 0, started = 0;
+	const unsigned char *p;
+	ssize_t n;
+
+	sink->total = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	if (input_open(&in, fd, o->charset, err) != 0)
+		return KA_ERR;
+	sink->bad_charset = in.cd != (iconv_t)-1;
+	uint64_t seen = 0;
+	while ((n = input_next(&in, &p)) > 0 && !sink->stop) {
+		if (!started) {
+			size_t b = bom_len(p, (size_t)n);
+			p += b;
+			n -= (ssize_t)b;
+			engine_init(&e, o->delim ? o->delim : csv_detect_delim(p, (size_t)n), sink, rb);
+			started = 1;
+		}
+		seen += (uint64_t)n;
+		engine_feed(&e, p, (size_t)n);
+	}
+	if (n < 0) {
+		snprintf(err, ERRLEN, "read: %s", strerror(errno));
+		ret = KA_ERR;
+	}
+	if (started)
+		engine_finish(&e);
+	if (ret == 0 && seen == 0)
+		rbuild_error(rb, 0, "empty_file", "", "the file is empty");
+	else if (ret == 0 && !e.header_done && !sink->stop)
+		rbuild_error(rb, 0, "empty_file", "", "the file has no header row (only blank lines)");
+	input_close(&in);
+	return ret;
+}

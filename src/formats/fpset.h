@@ -1,0 +1,31 @@
+/* A set of 64-bit fingerprints in one open-addressing table (linear probing,
+ * 8 bytes a slot, at most 7/8 full): the duplicate-key check keeps these
+ * instead of full keys, so it costs at most ~16 bytes per distinct key. */
+#ifndef KA_FPSET_H
+#define KA_FPSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fpset {
+	uint64_t *slots;   /* 0 marks an empty slot */
+	size_t cap;        /* a power of two, or 0 before the first add */
+	size_t n;
+};
+
+/* A 64-bit hash of LEN bytes at P (never 0). */
+uint64_t fp_hash(const void *p, size_t len);
+/* Combine a running fingerprint H with the next part of a composite key. */
+uint64_t fp_mix(uint64_t h, const void *p, size_t len);
+
+/* Add FP; returns 1 if it was new, 0 if already present. */
+int fpset_add(struct fpset *s, uint64_t fp);
+/* 1 if FP is present. */
+int fpset_has(const struct fpset *s, uint64_t fp);
+/* Make room for N entries in total without growing again. */
+void fpset_reserve(struct fpset *s, size_t n);
+/* Forget every entry but keep the table. */
+void fpset_clear(struct fpset *s);
+void fpset_release(struct fpset *s);
+
+#endif

@@ -1,0 +1,103 @@
+/* The metrics file: one snapshot per cycle, from the manifest. */
+#include "metrics.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', out);
+		if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void help(FILE *out, const char *name, const char *type, const char *text)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
+}
+
+static struct mroute_status *find(struct mroute_status *v, size_t n, const char *route)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].route, route) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* One gauge per route, taking its value from the route's status. */
+static void per_route(FILE *out, const struct config *cfg, struct mroute_status *v, size_t n,
+		      const char *name, int64_t (*value)(const struct mroute_status *))
+{
+	static const struct mroute_status none = { 0 };
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		const struct mroute_status *s = find(v, n, cfg->routes[i].name);
+		fprintf(out, "%s{route=\"", name);
+		label(out, cfg->routes[i].name);
+		fprintf(out, "\"} %lld\n", (long long)value(s ? s : &none));
+	}
+}
+
+static int64_t v_bytes(const struct mroute_status *s) { return s->bytes; }
+static int64_t v_retrying(const struct mroute_status *s) { return s->retrying; }
+static int64_t v_last_ok(const struct mroute_status *s) { return s->last_ok; }
+
+static void write_all(FILE *out, const struct config *cfg, struct mroute_status *v, size_t n,
+		      int64_t cycle_ms)
+{
+	help(out, "kargo_agent_files", "gauge", "Files in the manifest by route and state.");
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		const struct mroute_status *s = find(v, n, cfg->routes[i].name);
+		for (int k = 0; k < 6; k++) {
+			fputs("kargo_agent_files{route=\"", out);
+			label(out, cfg->routes[i].name);
+			fprintf(out, "\",state=\"%s\"} %lld\n", manifest_states[k],
+				(long long)(s ? s->counts[k] : 0));
+		}
+	}
+	help(out, "kargo_agent_delivered_bytes", "gauge", "Bytes of files delivered, by route.");
+	per_route(out, cfg, v, n, "kargo_agent_delivered_bytes", v_bytes);
+	help(out, "kargo_agent_retry_queue", "gauge", "Files waiting for a retry, by route.");
+	per_route(out, cfg, v, n, "kargo_agent_retry_queue", v_retrying);
+	help(out, "kargo_agent_last_success_timestamp_seconds", "gauge",
+	     "End of the route's last cycle without error (0 = never).");
+	per_route(out, cfg, v, n, "kargo_agent_last_success_timestamp_seconds", v_last_ok);
+	help(out, "kargo_agent_cycle_duration_seconds", "gauge", "Duration of the last cycle.");
+	fprintf(out, "kargo_agent_cycle_duration_seconds %.3f\n", (double)cycle_ms / 1000.0);
+}
+
+int metrics_write(struct app *a, const char *path, int64_t cycle_ms, char *err)
+{
+	struct mroute_status *v = NULL;
+	size_t n = 0;
+	int rc = manifest_status(&a->m, &v, &n, err);
+	if (rc != 0)
+		return rc;
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *out = fopen(tmp, "w");
+	if (!out) {
+		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", tmp, strerror(errno));
+		rc = KA_ERR;
+		goto out;
+	}
+	write_all(out, &a->cfg, v, n, cycle_ms);
+	if (fclose(out) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		rc = KA_ERR;
+	}
+out:
+	free(tmp);
+	mroute_status_free(v, n);
+	return rc;
+}

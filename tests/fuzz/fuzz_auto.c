@@ -1,0 +1,3 @@
+/* libFuzzer target: the auto parser. */
+#define FUZZ_FORMAT "auto"
+#include "fuzz_format.h"

@@ -1,0 +1,3 @@
+/* libFuzzer target: the eos-csv parser. */
+#define FUZZ_FORMAT "eos-csv"
+#include "fuzz_format.h"

@@ -1,0 +1,3 @@
+/* libFuzzer target: the expected-shipment parser. */
+#define FUZZ_FORMAT "expected-shipment"
+#include "fuzz_format.h"

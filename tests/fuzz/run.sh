@@ -1,0 +1,24 @@
+#!/bin/sh
+# Run each libFuzzer target (or only TARGET) for N seconds (default 30),
+# seeded from the fixtures; a crash fails the run and keeps its input.
+#   ./configure --enable-fuzzing CC=clang && make fuzz-targets && tests/fuzz/run.sh [N] [TARGET]
+# Run from the build directory; corpora go to fuzz-corpus/NAME.
+set -eu
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+N=${1:-30}
+DATA=$SRC/tests/formats/data
+status=0
+for t in ${2:-expected_shipment eos_csv x12_856 auto}; do
+	corpus=fuzz-corpus/$t
+	mkdir -p "$corpus"
+	case $t in
+	x12_856) seeds="$DATA/*.x12" ;;
+	eos_csv) seeds="$DATA/eos-*.csv" ;;
+	*) seeds="$DATA/*.csv $DATA/*.txt" ;;
+	esac
+	for s in $seeds; do cp "$s" "$corpus/" 2>/dev/null || true; done
+	echo "== fuzz_$t for ${N}s"
+	./fuzz_$t -max_total_time="$N" -max_len=65536 -print_final_stats=1 "$corpus" >"fuzz_$t.out" 2>&1 || status=1
+	tail -12 "fuzz_$t.out"
+done
+exit $status
