@@ -52,6 +52,37 @@ static void elem(const struct x12 *x, const unsigned char *s, size_t len, int id
 	span_trim(v, vl);
 }
 
+/* Elements 1..N of segment S in one pass (IDLEN: the id's length, so S[IDLEN]
+ * is the first separator or the end); absent elements are empty. */
+#define X12_SPLIT_MAX 4
+struct elems {
+	const char *v[X12_SPLIT_MAX + 1];
+	size_t l[X12_SPLIT_MAX + 1];
+};
+
+static void split(const struct x12 *x, const unsigned char *s, size_t len, size_t idlen, int n,
+		  struct elems *e)
+{
+	const unsigned char sep = x->esep;
+	/* A separator inside the id (a letter as separator): split where elem() would. */
+	if (len >= 2 && (s[0] == sep || s[1] == sep))
+		idlen = s[0] == sep ? 0 : 1;
+	const unsigned char *p = s + (idlen < len ? idlen : len), *end = s + len;
+	for (int i = 1; i <= n; i++) {
+		if (p >= end) {
+			e->v[i] = "";
+			e->l[i] = 0;
+			continue;
+		}
+		const unsigned char *b = ++p;
+		while (p < end && *p != sep)
+			p++;
+		e->v[i] = (const char *)b;
+		e->l[i] = (size_t)(p - b);
+		span_trim(&e->v[i], &e->l[i]);
+	}
+}
+
 static int elem_is(const char *v, size_t vl, const char *lit)
 {
 	return vl == strlen(lit) && memcmp(v, lit, vl) == 0;
@@ -96,13 +127,16 @@ static void hl_clear(struct hlset *h)
 /* Add an HL id (ADD) or test for it; returns 1 if it was present. */
 static int hl_test(struct hlset *h, const char *v, size_t vl, int add)
 {
-	int64_t n;
-	if (vl <= 5 && digits_parse(v, vl, 0, &n) == 0 && n < HL_BITS) {
+	uint32_t n = 0;
+	size_t i = 0;
+	for (; i < vl && i < 5 && (unsigned char)(v[i] - '0') <= 9; i++)
+		n = n * 10 + (uint32_t)(v[i] - '0');
+	if (vl && i == vl && n < HL_BITS) {
 		int had = h->bits[n / 8] >> (n % 8) & 1;
 		if (add) {
 			h->bits[n / 8] |= (unsigned char)(1u << (n % 8));
-			if ((uint32_t)n > h->maxid)
-				h->maxid = (uint32_t)n;
+			if (n > h->maxid)
+				h->maxid = n;
 		}
 		return had;
 	}
@@ -214,12 +248,11 @@ static void x12_st(struct x12 *x, const unsigned char *s, size_t len)
 
 static void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
 {
-	const char *id, *parent, *level;
-	size_t il, pl, ll;
+	struct elems e;
 	char shown[64];
-	elem(x, s, len, 1, &id, &il);
-	elem(x, s, len, 2, &parent, &pl);
-	elem(x, s, len, 3, &level, &ll);
+	split(x, s, len, 2, 3, &e);
+	const char *id = e.v[1], *parent = e.v[2], *level = e.v[3];
+	size_t il = e.l[1], pl = e.l[2], ll = e.l[3];
 	if (pl && !hl_test(&x->hl, parent, pl, 0))
 		rbuild_error(x->rb, x->seg, "hl_parent_missing", "HL02",
 			     "parent HL '%s' is not an earlier HL in this transaction",
@@ -230,21 +263,22 @@ static void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
 		rbuild_error(x->rb, x->seg, "duplicate_hl", "HL01",
 			     "HL id '%s' is used twice in this transaction",
 			     value_show(id, il, shown, sizeof(shown)));
-	if (elem_is(level, ll, "T"))
+	if (ll == 1 && level[0] == 'T')
 		x->rb->res->pallets++;
-	else if (elem_is(level, ll, "I"))
+	else if (ll == 1 && level[0] == 'I')
 		x->rb->res->items++;
 }
 
 static void x12_man(struct x12 *x, const unsigned char *s, size_t len)
 {
-	const char *v, *why;
-	size_t vl;
+	const char *why;
 	char d[19], shown[64];
-	elem(x, s, len, 1, &v, &vl);
-	if (!elem_is(v, vl, "GM"))
+	struct elems e;
+	split(x, s, len, 3, 2, &e);
+	if (!elem_is(e.v[1], e.l[1], "GM"))
 		return;
-	elem(x, s, len, 2, &v, &vl);
+	const char *v = e.v[2];
+	size_t vl = e.l[2];
 	if (sscc_check(v, vl, d, &why) != 0)
 		rbuild_error(x->rb, x->seg, "bad_sscc", "MAN02", "SSCC '%s' %s",
 			     value_show(v, vl, shown, sizeof(shown)), why);
@@ -253,10 +287,10 @@ static void x12_man(struct x12 *x, const unsigned char *s, size_t len)
 /* Trailers: SE, GE, IEA. */
 static void x12_trailer(struct x12 *x, const unsigned char *s, size_t len, char kind)
 {
-	const char *v1, *v2;
-	size_t l1, l2;
-	elem(x, s, len, 1, &v1, &l1);
-	elem(x, s, len, 2, &v2, &l2);
+	struct elems e;
+	split(x, s, len, kind == 'I' ? 3 : 2, 2, &e);
+	const char *v1 = e.v[1], *v2 = e.v[2];
+	size_t l1 = e.l[1], l2 = e.l[2];
 	if (kind == 'S') {
 		check_count(x, "SE01", "se_count_mismatch", v1, l1, x->st_segs, "segments from ST to SE");
 		check_control(x, "SE02", "se_control_mismatch", v2, l2, x->st02, "ST02");
@@ -275,9 +309,45 @@ static void x12_trailer(struct x12 *x, const unsigned char *s, size_t len, char 
 	}
 }
 
-static void unexpected(struct x12 *x, const char *id, const char *where)
+static __attribute__((noinline)) void unexpected(struct x12 *x, const char *id, const char *where)
 {
 	rbuild_error(x->rb, x->seg, "unexpected_segment", id, "%s segment %s", id, where);
+}
+
+/* One segment (without its terminator). */
+static void x12_segment(struct x12 *x, const unsigned char *s, size_t len);
+
+/* A segment outside ST..SE (rare: kept out of the hot path). */
+static __attribute__((noinline)) void x12_envelope(struct x12 *x, const unsigned char *s,
+						   size_t len, size_t il)
+{
+	char id[4] = "";
+	memcpy(id, s, il);
+	id[il] = '\0';
+	if (strcmp(id, "GS") == 0)
+		x->in_isa ? x12_gs(x, s, len) : unexpected(x, id, "outside an interchange");
+	else if (strcmp(id, "ST") == 0)
+		x->in_gs ? x12_st(x, s, len) : unexpected(x, id, "outside a functional group");
+	else if (strcmp(id, "GE") == 0)
+		x->in_gs ? x12_trailer(x, s, len, 'G') : unexpected(x, id, "without GS");
+	else if (strcmp(id, "IEA") == 0)
+		x->in_isa ? x12_trailer(x, s, len, 'I') : unexpected(x, id, "without ISA");
+	else
+		unexpected(x, id, "outside a transaction set (ST..SE)");
+}
+
+/* GS, GE or IEA inside a transaction: close it, then handle the segment again. */
+static __attribute__((noinline)) void x12_envelope_in_st(struct x12 *x, const unsigned char *s,
+							 size_t len, size_t il)
+{
+	char id[4] = "";
+	memcpy(id, s, il);
+	id[il] = '\0';
+	if (strcmp(id, "GE") == 0 || strcmp(id, "GS") == 0 || strcmp(id, "IEA") == 0) {
+		close_st(x);
+		x->seg--;
+		x12_segment(x, s, len);
+	}
 }
 
 /* One segment (without its terminator). */
@@ -286,62 +356,47 @@ static void x12_segment(struct x12 *x, const unsigned char *s, size_t len)
 	/* Segment ids are 2 or 3 characters: look, do not scan. */
 	size_t il = len >= 3 && s[2] == x->esep ? 2 : len >= 4 && s[3] == x->esep ? 3
 		  : len == 2 || len == 3 ? len : 0;
-	char id[4] = "";
 	x->seg++;
 	if (x->in_st)
 		x->st_segs++;
-	if (il >= 2 && il <= 3)
-		memcpy(id, s, il), id[il] = '\0';
-	if (!id[0]) {
+	if (!il || !s[0]) {
 		rbuild_error(x->rb, x->seg, "bad_segment", "", "not an X12 segment (bad segment id)");
 		return;
 	}
 	if (!x->in_st) {
-		if (strcmp(id, "GS") == 0)
-			x->in_isa ? x12_gs(x, s, len) : unexpected(x, id, "outside an interchange");
-		else if (strcmp(id, "ST") == 0)
-			x->in_gs ? x12_st(x, s, len) : unexpected(x, id, "outside a functional group");
-		else if (strcmp(id, "GE") == 0)
-			x->in_gs ? x12_trailer(x, s, len, 'G') : unexpected(x, id, "without GS");
-		else if (strcmp(id, "IEA") == 0)
-			x->in_isa ? x12_trailer(x, s, len, 'I') : unexpected(x, id, "without ISA");
-		else
-			unexpected(x, id, "outside a transaction set (ST..SE)");
+		x12_envelope(x, s, len, il);
 		return;
 	}
-	switch (id[0]) {
+	/* Inside a transaction: most segments are only counted. */
+	const unsigned char c0 = s[0], c1 = s[1], c2 = il == 3 ? s[2] : 0;
+	switch (c0) {
 	case 'H':
-		if (id[1] == 'L' && !id[2])
+		if (c1 == 'L' && il == 2)
 			x12_hl(x, s, len);
 		break;
 	case 'M':
-		if (strcmp(id, "MAN") == 0)
+		if (c1 == 'A' && c2 == 'N')
 			x12_man(x, s, len);
 		break;
 	case 'B':
-		if (strcmp(id, "BSN") == 0) {
-			const char *v;
-			size_t vl;
-			elem(x, s, len, 2, &v, &vl);
-			if (vl)
-				rbuild_shipment(x->rb, v, vl);
+		if (c1 == 'S' && c2 == 'N') {
+			struct elems e;
+			split(x, s, len, 3, 2, &e);
+			if (e.l[2])
+				rbuild_shipment(x->rb, e.v[2], e.l[2]);
 		}
 		break;
 	case 'S':
-		if (strcmp(id, "SE") == 0)
+		if (c1 == 'E' && il == 2)
 			x12_trailer(x, s, len, 'S');
-		else if (strcmp(id, "ST") == 0) {
+		else if (c1 == 'T' && il == 2) {
 			close_st(x);   /* a new ST without SE */
 			x12_st(x, s, len);
 		}
 		break;
 	case 'G':
 	case 'I':
-		if (strcmp(id, "GE") == 0 || strcmp(id, "GS") == 0 || strcmp(id, "IEA") == 0) {
-			close_st(x);
-			x->seg--;
-			x12_segment(x, s, len);
-		}
+		x12_envelope_in_st(x, s, len, il);
 		break;
 	}
 }
