@@ -22,6 +22,13 @@ uint64_t fp_mix(uint64_t h, const void *p, size_t len);
 int fpset_add(struct fpset *s, uint64_t fp);
 /* 1 if FP is present. */
 int fpset_has(const struct fpset *s, uint64_t fp);
+/* Start loading FP's first slot into the cache (a later add or has is then
+ * cheaper: the table is far larger than the cache). */
+static inline void fpset_prefetch(const struct fpset *s, uint64_t fp)
+{
+	if (s->cap)
+		__builtin_prefetch(&s->slots[(size_t)((fp ? fp : 1) >> 7) & (s->cap - 1)]);
+}
 /* Make room for N entries in total without growing again. */
 void fpset_reserve(struct fpset *s, size_t n);
 /* Forget every entry but keep the table. */

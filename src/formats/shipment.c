@@ -24,6 +24,12 @@ struct ship {
 	int pallet_field;           /* sscc (eos-csv) or pallet_count */
 	struct fpset keys;
 	int reserved;
+	unsigned char *keep;        /* column -> its value is read (csv_sink.keep) */
+	/* The previous row's key, added when the next row (or an error, or the
+	 * end) comes, so the table slot's cache miss overlaps with parsing. */
+	int pending;
+	uint64_t pend_fp;
+	int64_t pend_line;
 	struct csv_sink *sink;
 };
 
@@ -114,6 +120,19 @@ static void ship_header(void *ctx, int64_t line, const struct csv_field *f, size
 		s->fieldcol[fi] = (int)c;
 	}
 	ship_check_columns(s, line);
+	/* Only columns with a rule, a required or key field, or the summary's
+	 * fields are copied for the rows. */
+	s->keep = xcalloc(kept ? kept : 1, 1);
+	for (size_t c = 0; c < kept; c++) {
+		int fi = s->colfield[c];
+		if (fi < 0)
+			continue;
+		const struct field_def *fd = &s->sc->fields[fi];
+		s->keep[c] = fd->kind != K_TEXT || (fd->flags & F_KEY) || (s->req >> fi & 1) ||
+			     fi == 0 || fi == s->pallet_field;
+	}
+	s->sink->keep = s->keep;
+	s->sink->nkeep = kept;
 	if (!s->rb)
 		s->sink->stop = 1;
 }
@@ -296,11 +315,26 @@ static void ship_summary(struct ship *s, const struct csv_field *f)
 		s->rb->res->pallets += n;
 }
 
+/* Sink flush: check the held-back key of the previous row. */
+static void ship_flush(void *ctx)
+{
+	struct ship *s = ctx;
+	if (!s->pending)
+		return;
+	s->pending = 0;
+	if (!fpset_add(&s->keys, s->pend_fp))
+		rbuild_error(s->rb, s->pend_line, "duplicate_line", "",
+			     "the same key (%s) appeared on an earlier line",
+			     s->sc->pallets_by_sscc ? "shipment_id, sscc, sku"
+						    : "shipment_id, order_number, sku");
+}
+
 /* Sink: one data row. */
 static void ship_row(void *ctx, int64_t line, const struct csv_field *f, size_t n)
 {
 	struct ship *s = ctx;
 	int bad = 0;
+	ship_flush(s);
 	s->rb->res->rows++;
 	if (!s->reserved && s->rb->res->rows >= 8192)
 		ship_reserve(s);
@@ -326,11 +360,12 @@ static void ship_row(void *ctx, int64_t line, const struct csv_field *f, size_t 
 	if (s->sc->departure)
 		bad |= ship_check_departure(s, line, f) != 0;
 	uint64_t fp;
-	if (ship_key(s, f, &fp) == 0 && !fpset_add(&s->keys, fp))
-		rbuild_error(s->rb, line, "duplicate_line", "",
-			     "the same key (%s) appeared on an earlier line",
-			     s->sc->pallets_by_sscc ? "shipment_id, sscc, sku"
-						    : "shipment_id, order_number, sku");
+	if (ship_key(s, f, &fp) == 0) {
+		fpset_prefetch(&s->keys, fp);
+		s->pending = 1;
+		s->pend_fp = fp;
+		s->pend_line = line;
+	}
 	ship_summary(s, f);
 	(void)bad;
 }
@@ -352,6 +387,7 @@ static void ship_init(struct ship *s, const struct format_spec *spec, struct rbu
 	memset(sink, 0, sizeof(*sink));
 	sink->header = ship_header;
 	sink->row = ship_row;
+	sink->flush = ship_flush;
 	sink->ctx = s;
 }
 
@@ -359,6 +395,7 @@ static void ship_release(struct ship *s)
 {
 	free(s->colfield);
 	free(s->colname);
+	free(s->keep);
 	fpset_release(&s->keys);
 }
 
@@ -385,6 +422,7 @@ static int ship_parse(const struct format_spec *spec, int fd, struct rbuild *rb,
 		o.charset = spec->prof->charset;
 	}
 	int r = csv_run(fd, &o, &sink, rb, err);
+	ship_flush(&s);
 	ship_release(&s);
 	return r;
 }
