@@ -23,11 +23,13 @@ int fpset_add(struct fpset *s, uint64_t fp);
 /* 1 if FP is present. */
 int fpset_has(const struct fpset *s, uint64_t fp);
 /* Start loading FP's first slot into the cache (a later add or has is then
- * cheaper: the table is far larger than the cache). */
+ * cheaper: the table is far larger than the cache). Integer arithmetic and
+ * no branch: GCC 12 drops a prefetch under "if (s->cap)", and a prefetch of
+ * a meaningless address (empty table) is harmless. */
 static inline void fpset_prefetch(const struct fpset *s, uint64_t fp)
 {
-	if (s->cap)
-		__builtin_prefetch(&s->slots[(size_t)((fp ? fp : 1) >> 7) & (s->cap - 1)]);
+	uintptr_t i = (uintptr_t)((fp ? fp : 1) >> 7) & (uintptr_t)(s->cap - 1);
+	__builtin_prefetch((const void *)((uintptr_t)s->slots + i * sizeof(uint64_t)));
 }
 /* Make room for N entries in total without growing again. */
 void fpset_reserve(struct fpset *s, size_t n);
