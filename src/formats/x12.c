@@ -246,7 +246,74 @@ static void x12_st(struct x12 *x, const unsigned char *s, size_t len)
 			     value_show(v, vl, shown, sizeof(shown)));
 }
 
+/* Digits at *P up to the separator or END (at most 5): their value, or -1
+ * when something else comes first. Moves *P to the separator or END. */
+static inline int32_t hl_number(const unsigned char **p, const unsigned char *end,
+				unsigned char sep)
+{
+	const unsigned char *q = *p;
+	int32_t n = 0;
+	for (int i = 0; q < end && *q != sep; q++, i++) {
+		if (i == 5 || (unsigned char)(*q - '0') > 9)
+			return -1;
+		n = n * 10 + (*q - '0');
+	}
+	*p = q;
+	return n;
+}
+
+static void x12_hl_slow(struct x12 *x, const unsigned char *s, size_t len);
+
+/* HL: ids of up to 5 digits go straight to the bitmap; anything else takes
+ * the general path (same checks, same messages). */
 static void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
+{
+	const unsigned char sep = x->esep, *end = s + len, *p = s + 3;
+	if (sep == 'H' || sep == 'L' || len < 4)
+		goto slow;
+	const unsigned char *id = p;
+	int32_t n = hl_number(&p, end, sep);
+	size_t il = (size_t)(p - id);
+	if (n < 0 || n >= HL_BITS || !il || p == end)
+		goto slow;
+	const unsigned char *parent = ++p;
+	int32_t pn = hl_number(&p, end, sep);
+	size_t pl = (size_t)(p - parent);
+	if (pn < 0 || pn >= HL_BITS)
+		goto slow;
+	const char *level = "";
+	size_t ll = 0;
+	if (p < end) {
+		const unsigned char *b = ++p;
+		while (p < end && *p != sep)
+			p++;
+		level = (const char *)b;
+		ll = (size_t)(p - b);
+		span_trim(&level, &ll);
+	}
+	struct hlset *h = &x->hl;
+	char shown[64];
+	if (pl && !(h->bits[pn / 8] >> (pn % 8) & 1))
+		rbuild_error(x->rb, x->seg, "hl_parent_missing", "HL02",
+			     "parent HL '%s' is not an earlier HL in this transaction",
+			     value_show((const char *)parent, pl, shown, sizeof(shown)));
+	if (h->bits[n / 8] >> (n % 8) & 1)
+		rbuild_error(x->rb, x->seg, "duplicate_hl", "HL01",
+			     "HL id '%s' is used twice in this transaction",
+			     value_show((const char *)id, il, shown, sizeof(shown)));
+	h->bits[n / 8] |= (unsigned char)(1u << (n % 8));
+	if ((uint32_t)n > h->maxid)
+		h->maxid = (uint32_t)n;
+	if (ll == 1 && level[0] == 'T')
+		x->rb->res->pallets++;
+	else if (ll == 1 && level[0] == 'I')
+		x->rb->res->items++;
+	return;
+slow:
+	x12_hl_slow(x, s, len);
+}
+
+static void x12_hl_slow(struct x12 *x, const unsigned char *s, size_t len)
 {
 	struct elems e;
 	char shown[64];
@@ -401,6 +468,30 @@ static void x12_segment(struct x12 *x, const unsigned char *s, size_t len)
 	}
 }
 
+/* The first byte C in [P, END), or NULL: 8 bytes at a time inline (segments
+ * are short, a memchr call per segment costs more than the search). */
+static inline const unsigned char *find_term(const unsigned char *p, const unsigned char *end,
+					     unsigned char c)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	return memchr(p, c, (size_t)(end - p));
+#endif
+	const uint64_t ones = 0x0101010101010101ULL, pat = ones * c;
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		w ^= pat;
+		uint64_t m = (w - ones) & ~w & 0x8080808080808080ULL;
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);   /* the lowest hit is exact */
+		p += 8;
+	}
+	for (; p < end; p++)
+		if (*p == c)
+			return p;
+	return NULL;
+}
+
 /* Process the complete segments in [P, END); returns bytes used. */
 static size_t x12_feed(struct x12 *x, const unsigned char *p, const unsigned char *end, int eof)
 {
@@ -428,7 +519,7 @@ static size_t x12_feed(struct x12 *x, const unsigned char *p, const unsigned cha
 			p += ISA_LEN;
 			continue;
 		}
-		const unsigned char *q = memchr(p, x->term, (size_t)(end - p));
+		const unsigned char *q = find_term(p, end, x->term);
 		if (!q)
 			break;
 		x12_segment(x, p, (size_t)(q - p));
