@@ -95,11 +95,12 @@ static inline int field_nonblank(const unsigned char *s, size_t len)
 
 #define FS_SKIPPED ((size_t)-1)   /* fspan.off of a field that was not copied */
 
-/* libcsv: a field ended. Classify its bytes; copy it into the row buffer
- * when the sink reads it. */
-static void cb_field(void *data, size_t len, void *ctx)
+/* A field ended (from libcsv or the fast path). Classify its bytes (unless
+ * PLAIN: the caller knows there is no NUL and no byte >= 0x80); copy it into
+ * the row buffer when the sink reads it. */
+static inline void engine_field(struct csv_engine *e, const unsigned char *data, size_t len,
+				int plain)
 {
-	struct csv_engine *e = ctx;
 	const struct csv_sink *k = e->sink;
 	size_t col = e->nf;
 	if (e->nf == e->fcap) {
@@ -113,7 +114,7 @@ static void cb_field(void *data, size_t len, void *ctx)
 	}
 	struct fspan *f = &e->fs[e->nf++];
 	f->flags = 0;
-	if (len && has_special(data, len)) {
+	if (!plain && len && has_special(data, len)) {
 		if (memchr(data, 0, len))
 			f->flags |= CSVF_NUL;
 		if (!utf8_valid(data, len))
@@ -137,6 +138,12 @@ static void cb_field(void *data, size_t len, void *ctx)
 		memcpy(e->buf + e->blen, data, len);
 	e->buf[e->blen + len] = '\0';
 	e->blen += len + 1;
+}
+
+/* libcsv: a field ended. */
+static void cb_field(void *data, size_t len, void *ctx)
+{
+	engine_field(ctx, data, len, 0);
 }
 
 /* libcsv: a row ended. Hand it to the sink unless it is blank (every field
@@ -233,7 +240,7 @@ static inline const unsigned char *line_end(const unsigned char *p, const unsign
  * and return 1. Otherwise return 0 having done nothing: libcsv parses it. */
 static int fast_line(struct csv_engine *e, const unsigned char *b, const unsigned char *t)
 {
-	const unsigned char d = (unsigned char)e->delim;
+	const unsigned char d = (unsigned char)e->delim, *line = b;
 	size_t n = 0;
 	if (b == t)
 		return 1;   /* an empty line: libcsv skips it */
@@ -279,8 +286,9 @@ static int fast_line(struct csv_engine *e, const unsigned char *b, const unsigne
 			break;
 		}
 	}
+	int plain = !has_special(line, (size_t)(t - line));
 	for (size_t i = 0; i < n; i++)
-		cb_field((void *)e->fast[i].s, e->fast[i].len, e);
+		engine_field(e, e->fast[i].s, e->fast[i].len, plain);
 	cb_row(*t, e);
 	return 1;
 }

@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "../common.h"
 #include "csv.h"
 #include "schema.h"
@@ -25,6 +24,8 @@ struct ship {
 	struct fpset keys;
 	int reserved;
 	unsigned char *keep;        /* column -> its value is read (csv_sink.keep) */
+	int check[32];              /* fields with a column and a rule or required */
+	size_t ncheck;
 	/* The previous row's key, added when the next row (or an error, or the
 	 * end) comes, so the table slot's cache miss overlaps with parsing. */
 	int pending;
@@ -133,6 +134,10 @@ static void ship_header(void *ctx, int64_t line, const struct csv_field *f, size
 	}
 	s->sink->keep = s->keep;
 	s->sink->nkeep = kept;
+	s->ncheck = 0;
+	for (size_t i = 0; i < s->sc->nfields; i++)
+		if (s->fieldcol[i] >= 0 && (s->sc->fields[i].kind != K_TEXT || (s->req >> i & 1)))
+			s->check[s->ncheck++] = (int)i;
 	if (!s->rb)
 		s->sink->stop = 1;
 }
@@ -144,6 +149,17 @@ static int ship_datefmt(const struct ship *s, const char *v, size_t len)
 		if (datefmt_match(s->prof->datefmts[i], v, len) == 0)
 			return 0;
 	return -1;
+}
+
+/* 1 if the N bytes at S equal UPPER (upper-case ASCII) ignoring ASCII case. */
+static inline int ascii_caseeq(const char *s, const char *upper, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z' ? c - 32 : c) != (unsigned char)upper[i])
+			return 0;
+	}
+	return 1;
 }
 
 /* Check one non-empty value by its kind; report and return -1 if bad. */
@@ -188,8 +204,8 @@ static int ship_check_value(struct ship *s, int64_t line, int fi, const char *v,
 		break;
 	}
 	case K_DIRECTION:
-		if ((len == 7 && strncasecmp(v, "LOADING", 7) == 0) ||
-		    (len == 9 && strncasecmp(v, "UNLOADING", 9) == 0))
+		if ((len == 7 && ascii_caseeq(v, "LOADING", 7)) ||
+		    (len == 9 && ascii_caseeq(v, "UNLOADING", 9)))
 			return 0;
 		cls = "bad_direction";
 		why = "is not LOADING or UNLOADING";
@@ -345,7 +361,10 @@ static void ship_row(void *ctx, int64_t line, const struct csv_field *f, size_t 
 			     n, s->ncols);
 		return;
 	}
-	for (size_t i = 0; i < s->sc->nfields; i++) {
+	/* Only fields with a column and a rule or required: a text field's
+	 * value is never wrong, an absent column's value is empty. */
+	for (size_t k = 0; k < s->ncheck; k++) {
+		size_t i = (size_t)s->check[k];
 		const char *v;
 		size_t len;
 		ship_value(s, f, (int)i, &v, &len);
