@@ -134,9 +134,18 @@ int sscc_check(const char *s, size_t len, char out[19], const char **why)
 		s += 2;
 		len -= 2;
 	}
-	/* The common case first: 18 digits (then there is no 'E' either). */
-	if (len == 18 && all_digits(s, len)) {
-		if (gs1_check_digit(s, 17) != s[17] - '0') {
+	/* The common case first: 18 digits (then there is no 'E' either), digits
+	 * and GS1 weights (3 on even positions of the 17, from the left) in one pass. */
+	unsigned sum3 = 0, sum1 = 0, bad = len != 18;
+	for (size_t i = 0; i < 18 && !bad; i += 2) {
+		unsigned a = (unsigned char)s[i] - '0', b = (unsigned char)s[i + 1] - '0';
+		bad = a > 9 || b > 9;
+		sum3 += a;
+		sum1 += b;
+	}
+	if (!bad) {
+		sum1 -= (unsigned)(s[17] - '0');   /* the check digit itself */
+		if ((10 - (3 * sum3 + sum1) % 10) % 10 != (unsigned)(s[17] - '0')) {
 			*why = "has a wrong GS1 check digit";
 			return -1;
 		}

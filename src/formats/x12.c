@@ -266,7 +266,7 @@ static void x12_hl_slow(struct x12 *x, const unsigned char *s, size_t len);
 
 /* HL: ids of up to 5 digits go straight to the bitmap; anything else takes
  * the general path (same checks, same messages). */
-static void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
+static __attribute__((noinline)) void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
 {
 	const unsigned char sep = x->esep, *end = s + len, *p = s + 3;
 	if (sep == 'H' || sep == 'L' || len < 4)
@@ -417,30 +417,12 @@ static __attribute__((noinline)) void x12_envelope_in_st(struct x12 *x, const un
 	}
 }
 
-/* One segment (without its terminator). */
-static void x12_segment(struct x12 *x, const unsigned char *s, size_t len)
+/* MAN, BSN, SE, ST, GS, GE, IEA inside a transaction (out of the hot path). */
+static __attribute__((noinline)) void x12_in_st(struct x12 *x, const unsigned char *s,
+						size_t len, size_t il)
 {
-	/* Segment ids are 2 or 3 characters: look, do not scan. */
-	size_t il = len >= 3 && s[2] == x->esep ? 2 : len >= 4 && s[3] == x->esep ? 3
-		  : len == 2 || len == 3 ? len : 0;
-	x->seg++;
-	if (x->in_st)
-		x->st_segs++;
-	if (!il || !s[0]) {
-		rbuild_error(x->rb, x->seg, "bad_segment", "", "not an X12 segment (bad segment id)");
-		return;
-	}
-	if (!x->in_st) {
-		x12_envelope(x, s, len, il);
-		return;
-	}
-	/* Inside a transaction: most segments are only counted. */
 	const unsigned char c0 = s[0], c1 = s[1], c2 = il == 3 ? s[2] : 0;
 	switch (c0) {
-	case 'H':
-		if (c1 == 'L' && il == 2)
-			x12_hl(x, s, len);
-		break;
 	case 'M':
 		if (c1 == 'A' && c2 == 'N')
 			x12_man(x, s, len);
@@ -465,6 +447,38 @@ static void x12_segment(struct x12 *x, const unsigned char *s, size_t len)
 	case 'I':
 		x12_envelope_in_st(x, s, len, il);
 		break;
+	}
+}
+
+static __attribute__((noinline)) void bad_segment(struct x12 *x)
+{
+	rbuild_error(x->rb, x->seg, "bad_segment", "", "not an X12 segment (bad segment id)");
+}
+
+/* One segment (without its terminator). Kept small: most segments of a
+ * ship notice (LIN, SN1, PID, ...) are only counted. */
+static void x12_segment(struct x12 *x, const unsigned char *s, size_t len)
+{
+	/* Segment ids are 2 or 3 characters: look, do not scan. */
+	size_t il = len >= 3 && s[2] == x->esep ? 2 : len >= 4 && s[3] == x->esep ? 3
+		  : len == 2 || len == 3 ? len : 0;
+	x->seg++;
+	if (x->in_st)
+		x->st_segs++;
+	if (__builtin_expect(!il || !s[0], 0)) {
+		bad_segment(x);
+		return;
+	}
+	if (__builtin_expect(!x->in_st, 0)) {
+		x12_envelope(x, s, len, il);
+		return;
+	}
+	const unsigned char c0 = s[0];
+	if (c0 == 'H') {
+		if (s[1] == 'L' && il == 2)
+			x12_hl(x, s, len);
+	} else if (c0 == 'M' || c0 == 'B' || (c0 == 'S' && il == 2) || c0 == 'G' || c0 == 'I') {
+		x12_in_st(x, s, len, il);
 	}
 }
 
@@ -496,12 +510,23 @@ static inline const unsigned char *find_term(const unsigned char *p, const unsig
 static size_t x12_feed(struct x12 *x, const unsigned char *p, const unsigned char *end, int eof)
 {
 	const unsigned char *start = p;
-	while (p < end && !x->fatal) {
-		while (p < end && (*p == '\r' || *p == '\n' || (x->want_isa && (*p == ' ' || *p == '\t'))))
+	if (x->fatal)
+		return 0;   /* (fatal is only set just before a break below) */
+	while (p < end) {
+		while (p < end && (*p == '\r' || *p == '\n'))
 			p++;
 		if (p == end)
 			break;
-		if (x->want_isa || (end - p >= 4 && memcmp(p, "ISA", 3) == 0 && p[3] == x->esep)) {
+		/* Rare: an ISA wanted (blanks skipped too) or a segment starting with 'I'. */
+		if (__builtin_expect(x->want_isa || *p == 'I', 0)) {
+			while (p < end && (*p == '\r' || *p == '\n' ||
+					   (x->want_isa && (*p == ' ' || *p == '\t'))))
+				p++;
+			if (p == end)
+				break;
+		}
+		if (__builtin_expect(x->want_isa || (*p == 'I' && end - p >= 4 &&
+						     memcmp(p, "ISA", 3) == 0 && p[3] == x->esep), 0)) {
 			if (end - p < ISA_LEN) {
 				if (eof) {
 					x->seg++;
