@@ -291,6 +291,21 @@ static inline int32_t hl_number(const unsigned char **p, const unsigned char *en
 
 static void x12_hl_slow(struct x12 *x, const unsigned char *s, size_t len);
 
+/* An HL error naming value V: a missing parent, or a duplicate id (out of
+ * line: keeps x12_hl's frame small). */
+static __attribute__((noinline, cold)) void hl_error(struct x12 *x, int dup, const char *v,
+						     size_t vl)
+{
+	char shown[64];
+	value_show(v, vl, shown, sizeof(shown));
+	if (dup)
+		rbuild_error(x->rb, x->seg, "duplicate_hl", "HL01",
+			     "HL id '%s' is used twice in this transaction", shown);
+	else
+		rbuild_error(x->rb, x->seg, "hl_parent_missing", "HL02",
+			     "parent HL '%s' is not an earlier HL in this transaction", shown);
+}
+
 /* HL: ids of up to 5 digits go straight to the bitmap; anything else takes
  * the general path (same checks, same messages). */
 static __attribute__((noinline)) void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
@@ -319,15 +334,10 @@ static __attribute__((noinline)) void x12_hl(struct x12 *x, const unsigned char 
 		span_trim(&level, &ll);
 	}
 	struct hlset *h = &x->hl;
-	char shown[64];
 	if (pl && !(h->bits[pn / 8] >> (pn % 8) & 1))
-		rbuild_error(x->rb, x->seg, "hl_parent_missing", "HL02",
-			     "parent HL '%s' is not an earlier HL in this transaction",
-			     value_show((const char *)parent, pl, shown, sizeof(shown)));
+		hl_error(x, 0, (const char *)parent, pl);
 	if (h->bits[n / 8] >> (n % 8) & 1)
-		rbuild_error(x->rb, x->seg, "duplicate_hl", "HL01",
-			     "HL id '%s' is used twice in this transaction",
-			     value_show((const char *)id, il, shown, sizeof(shown)));
+		hl_error(x, 1, (const char *)id, il);
 	h->bits[n / 8] |= (unsigned char)(1u << (n % 8));
 	if ((uint32_t)n > h->maxid)
 		h->maxid = (uint32_t)n;
@@ -409,7 +419,7 @@ static __attribute__((noinline)) void unexpected(struct x12 *x, const char *id, 
 }
 
 /* One segment (without its terminator). */
-static void x12_segment(struct x12 *x, const unsigned char *s, size_t len);
+static inline void x12_segment(struct x12 *x, const unsigned char *s, size_t len);
 
 /* A segment outside ST..SE (rare: kept out of the hot path). */
 static __attribute__((noinline)) void x12_envelope(struct x12 *x, const unsigned char *s,
@@ -482,9 +492,11 @@ static __attribute__((noinline)) void bad_segment(struct x12 *x)
 	rbuild_error(x->rb, x->seg, "bad_segment", "", "not an X12 segment (bad segment id)");
 }
 
-/* One segment (without its terminator). Kept small: most segments of a
- * ship notice (LIN, SN1, PID, ...) are only counted. */
-static void x12_segment(struct x12 *x, const unsigned char *s, size_t len)
+/* One segment (without its terminator). Kept small and inlined into the
+ * tokenizer loop: most segments of a ship notice (LIN, SN1, PID, ...) are
+ * only counted. */
+static inline __attribute__((always_inline)) void x12_segment(struct x12 *x,
+							      const unsigned char *s, size_t len)
 {
 	/* Segment ids are 2 or 3 characters: look, do not scan. */
 	size_t il = len >= 3 && s[2] == x->esep ? 2 : len >= 4 && s[3] == x->esep ? 3
