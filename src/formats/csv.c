@@ -32,12 +32,23 @@ struct csv_engine {
 	int at_line_start;
 	int skipping;          /* after a parse error: drop to the end of the line */
 	int header_done;
+	int nonblank;          /* the current row has a non-blank field */
 	char *buf;             /* the current row's field bytes */
 	size_t blen, bcap;
 	struct fspan *fs;      /* the current row's fields */
 	size_t nf, fcap;
 	struct csv_field *out;
+	struct lspan {
+		const unsigned char *s;
+		size_t len;
+	} *fast;               /* fast_line(): the line's fields */
+	size_t fastcap;
 };
+
+/* libcsv's parser state between rows (ROW_NOT_BEGUN in libcsv.c). */
+#define LIBCSV_ROW_NOT_BEGUN 0
+/* Lines up to this long may take the fast path. */
+#define FAST_LINE_MAX 65536
 
 /* libcsv treats space and tab as padding around fields; a tab is data when
  * it is the delimiter. (Other delimiters keep libcsv's inline default: a
@@ -73,10 +84,25 @@ static int has_special(const unsigned char *s, size_t len)
 	return 0;
 }
 
-/* libcsv: a field ended. Copy it into the row buffer and classify its bytes. */
-static void cb_field(void *data, size_t len, void *ctx)
+/* 1 if the LEN bytes at S hold something other than spaces and tabs. */
+static inline int field_nonblank(const unsigned char *s, size_t len)
 {
-	struct csv_engine *e = ctx;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 1;
+	return 0;
+}
+
+#define FS_SKIPPED ((size_t)-1)   /* fspan.off of a field that was not copied */
+
+/* A field ended (from libcsv or the fast path). Classify its bytes (unless
+ * PLAIN: the caller knows there is no NUL and no byte >= 0x80); copy it into
+ * the row buffer when the sink reads it. */
+static inline void engine_field(struct csv_engine *e, const unsigned char *data, size_t len,
+				int plain)
+{
+	const struct csv_sink *k = e->sink;
+	size_t col = e->nf;
 	if (e->nf == e->fcap) {
 		if (e->fcap >= CSV_MAX_FIELDS) {
 			e->nf++;   /* counted (the row is ragged) but not kept */
@@ -84,55 +110,55 @@ static void cb_field(void *data, size_t len, void *ctx)
 		}
 		e->fcap = e->fcap ? e->fcap * 2 : 32;
 		e->fs = xrealloc(e->fs, e->fcap * sizeof(*e->fs));
+		e->out = xrealloc(e->out, e->fcap * sizeof(*e->out));
+	}
+	struct fspan *f = &e->fs[e->nf++];
+	f->flags = 0;
+	if (!plain && len && has_special(data, len)) {
+		if (memchr(data, 0, len))
+			f->flags |= CSVF_NUL;
+		if (!utf8_valid(data, len))
+			f->flags |= CSVF_BADUTF8;
+	}
+	if (!e->nonblank)
+		e->nonblank = field_nonblank(data, len);
+	if (e->header_done && k->keep && (col >= k->nkeep || !k->keep[col])) {
+		f->off = FS_SKIPPED;
+		f->len = 0;
+		return;
 	}
 	if (e->blen + len + 1 > e->bcap) {
 		while (e->blen + len + 1 > e->bcap)
 			e->bcap = e->bcap ? e->bcap * 2 : 4096;
 		e->buf = xrealloc(e->buf, e->bcap);
 	}
-	struct fspan *f = &e->fs[e->nf++];
 	f->off = e->blen;
 	f->len = len;
-	f->flags = 0;
-	if (len) {
+	if (len)
 		memcpy(e->buf + e->blen, data, len);
-		if (has_special(data, len)) {
-			if (memchr(data, 0, len))
-				f->flags |= CSVF_NUL;
-			if (!utf8_valid(data, len))
-				f->flags |= CSVF_BADUTF8;
-		}
-	}
 	e->buf[e->blen + len] = '\0';
 	e->blen += len + 1;
 }
 
-/* 1 if every field is empty or blanks: a blank or delimiter-only row. */
-static int row_blank(const struct csv_engine *e)
+/* libcsv: a field ended. */
+static void cb_field(void *data, size_t len, void *ctx)
 {
-	size_t n = e->nf < e->fcap ? e->nf : e->fcap;
-	for (size_t i = 0; i < n; i++) {
-		const char *s = e->buf + e->fs[i].off;
-		size_t len = e->fs[i].len;
-		span_trim(&s, &len);
-		if (len)
-			return 0;
-	}
-	return 1;
+	engine_field(ctx, data, len, 0);
 }
 
-/* libcsv: a row ended. Hand it to the sink unless it is blank. */
+/* libcsv: a row ended. Hand it to the sink unless it is blank (every field
+ * empty or blanks: a blank or delimiter-only row). */
 static void cb_row(int c, void *ctx)
 {
 	struct csv_engine *e = ctx;
 	(void)c;
-	if (!row_blank(e) && !e->sink->stop) {
+	if (e->nonblank && !e->sink->stop) {
 		size_t kept = e->nf < e->fcap ? e->nf : e->fcap;
-		e->out = xrealloc(e->out, (e->fcap ? e->fcap : 1) * sizeof(*e->out));
 		for (size_t i = 0; i < kept; i++) {
-			e->out[i].s = e->buf + e->fs[i].off;
-			e->out[i].len = e->fs[i].len;
-			e->out[i].flags = e->fs[i].flags;
+			const struct fspan *f = &e->fs[i];
+			e->out[i].s = f->off == FS_SKIPPED ? "" : e->buf + f->off;
+			e->out[i].len = f->len;
+			e->out[i].flags = f->flags;
 		}
 		if (!e->header_done) {
 			e->header_done = 1;
@@ -143,12 +169,21 @@ static void cb_row(int c, void *ctx)
 	}
 	e->nf = 0;
 	e->blen = 0;
+	e->nonblank = 0;
+}
+
+/* Before the engine reports an error: let the sink report what it holds. */
+static void engine_flush(struct csv_engine *e)
+{
+	if (e->sink->flush)
+		e->sink->flush(e->sink->ctx);
 }
 
 /* A strict-mode parse error at byte C: report it, then resynchronise at the
  * next line with a fresh parser. */
 static void engine_parse_error(struct csv_engine *e, unsigned char c)
 {
+	engine_flush(e);
 	if (c == '"')
 		rbuild_error(e->rb, e->line, "stray_quote", "",
 			     "quote inside an unquoted field (quote the whole field and double "
@@ -160,8 +195,102 @@ static void engine_parse_error(struct csv_engine *e, unsigned char c)
 	engine_parser_init(e);
 	e->nf = 0;
 	e->blen = 0;
+	e->nonblank = 0;
 	e->inq = 0;
 	e->skipping = 1;
+}
+
+/* 1 in the high bit of each byte of W that is zero. */
+static inline uint64_t zero_bytes(uint64_t w)
+{
+	return (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+}
+
+/* The first CR or LF in [P, END) (END if none), flipping *INQ at each quote
+ * before it: 8 bytes at a time while none of the three occurs. */
+static inline const unsigned char *line_end(const unsigned char *p, const unsigned char *end,
+					    int *inq)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	for (;;) {
+		while (end - p >= 8) {
+			uint64_t w;
+			memcpy(&w, p, 8);
+			if (zero_bytes(w ^ (ones * '"')) | zero_bytes(w ^ (ones * '\n')) |
+			    zero_bytes(w ^ (ones * '\r')))
+				break;
+			p += 8;
+		}
+		const unsigned char *lim = end - p > 8 ? p + 8 : end;
+		for (; p < lim; p++) {
+			if (*p == '"')
+				*inq = !*inq;
+			else if (*p == '\n' || *p == '\r')
+				return p;
+		}
+		if (p == end)
+			return end;
+	}
+}
+
+/* A complete line [B, T) (T: its CR or LF) with libcsv between rows: when
+ * every field is plain -- unquoted without quotes or surrounding blanks, or
+ * quoted without inner quotes and closed right before a delimiter or the
+ * line end -- hand the fields libcsv would give and the row to the callbacks
+ * and return 1. Otherwise return 0 having done nothing: libcsv parses it. */
+static int fast_line(struct csv_engine *e, const unsigned char *b, const unsigned char *t)
+{
+	const unsigned char d = (unsigned char)e->delim, *line = b;
+	size_t n = 0;
+	if (b == t)
+		return 1;   /* an empty line: libcsv skips it */
+	for (;;) {
+		const unsigned char *s = b;
+		size_t len;
+		if (*b == '"') {
+			const unsigned char *f = memchr(b + 1, '"', (size_t)(t - b - 1));
+			if (!f || (f + 1 < t && f[1] != d))
+				return 0;
+			s = b + 1;
+			len = (size_t)(f - s);
+			b = f + 1;
+		} else {
+			while (b < t && *b != d && *b != '"')
+				b++;
+			if (b < t && *b == '"')
+				return 0;
+			len = (size_t)(b - s);
+			if (len && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' ||
+				    s[len - 1] == '\t'))
+				return 0;
+		}
+		if (n == e->fastcap) {
+			e->fastcap = e->fastcap ? e->fastcap * 2 : 64;
+			e->fast = xrealloc(e->fast, e->fastcap * sizeof(*e->fast));
+		}
+		e->fast[n].s = s;
+		e->fast[n].len = len;
+		n++;
+		if (b == t)
+			break;
+		b++;   /* the delimiter */
+		if (b == t) {
+			/* a trailing delimiter: one more, empty field */
+			if (n == e->fastcap) {
+				e->fastcap *= 2;
+				e->fast = xrealloc(e->fast, e->fastcap * sizeof(*e->fast));
+			}
+			e->fast[n].s = t;
+			e->fast[n].len = 0;
+			n++;
+			break;
+		}
+	}
+	int plain = !has_special(line, (size_t)(t - line));
+	for (size_t i = 0; i < n; i++)
+		engine_field(e, e->fast[i].s, e->fast[i].len, plain);
+	cb_row(*t, e);
+	return 1;
 }
 
 /* Feed N bytes: cut at each CR/LF, track quotes and line numbers. */
@@ -170,21 +299,19 @@ static void engine_feed(struct csv_engine *e, const unsigned char *p, size_t n)
 	const unsigned char *end = p + n;
 	while (p < end && !e->sink->stop) {
 		int inq0 = e->inq;
-		const unsigned char *q = p;
-		for (; q < end; q++) {
-			if (*q == '"')
-				e->inq = !e->inq;
-			else if (*q == '\n' || *q == '\r')
-				break;
-		}
+		const unsigned char *q = line_end(p, end, &e->inq);
 		size_t seg = q < end ? (size_t)(q - p) + 1 : (size_t)(end - p);
 		if (e->at_line_start && !inq0)
 			e->row_line = e->line;
-		if (!e->skipping) {
+		if (!e->skipping && q < end && !inq0 && !e->inq && seg <= FAST_LINE_MAX &&
+		    e->p.pstate == LIBCSV_ROW_NOT_BEGUN && e->nf == 0 && fast_line(e, p, q)) {
+			/* a plain line: split without libcsv, same fields */
+		} else if (!e->skipping) {
 			size_t used = csv_parse(&e->p, p, seg, cb_field, cb_row, e);
 			if (used < seg && csv_error(&e->p) == CSV_EPARSE)
 				engine_parse_error(e, p[used]);
 			else if (csv_get_buffer_size(&e->p) > CSV_MAX_FIELD) {
+				engine_flush(e);
 				rbuild_error(e->rb, e->row_line, "field_too_long", "",
 					     "a field is longer than %d bytes (an unclosed quote?)",
 					     CSV_MAX_FIELD);
@@ -222,14 +349,16 @@ static void engine_init(struct csv_engine *e, int delim, struct csv_sink *sink,
 /* End of input: flush the last row; an open quote is an error. */
 static void engine_finish(struct csv_engine *e)
 {
-	if (!e->sink->stop && !e->skipping &&
-	    csv_fini(&e->p, cb_field, cb_row, e) != 0 && e->rb)
+	int open = !e->sink->stop && !e->skipping && csv_fini(&e->p, cb_field, cb_row, e) != 0;
+	engine_flush(e);
+	if (open && e->rb)
 		rbuild_error(e->rb, e->row_line, "unterminated_quote", "",
 			     "a quoted field opened here is never closed");
 	csv_free(&e->p);
 	free(e->buf);
 	free(e->fs);
 	free(e->out);
+	free(e->fast);
 }
 
 int csv_detect_delim(const unsigned char *s, size_t len)

@@ -29,6 +29,14 @@ struct csv_sink {
 	uint64_t total;      /* file size (set by the engine) */
 	uint64_t fed;        /* bytes handed to the parser so far */
 	int stop;            /* a sink sets this to end the parse early */
+	/* Set by the header callback: the columns whose values the sink reads
+	 * (keep[c] != 0, c < nkeep). Other fields are not copied: the sink sees
+	 * them empty, with their flags. NULL: every column. */
+	const unsigned char *keep;
+	size_t nkeep;
+	/* Optional: report what the sink holds back; called before the engine
+	 * reports an error and at the end, so errors stay in file order. */
+	void (*flush)(void *ctx);
 	int bad_charset;     /* a declared charset is in use: bad bytes are charset errors */
 };
 

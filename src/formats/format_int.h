@@ -99,8 +99,21 @@ void csv_field_list(const struct format_ops *ops, char *out, size_t len);
 
 /* ---- checks.c: value checks shared by the CSV formats and X12 ---- */
 
-/* Trim ASCII spaces and tabs from both ends of [*s, *s+*len). */
-void span_trim(const char **s, size_t *len);
+/* Trim ASCII spaces and tabs from both ends of [*s, *s+*len) (inline: it
+ * runs for every value checked). */
+static inline void span_trim(const char **s, size_t *len)
+{
+	const char *p = *s;
+	size_t n = *len;
+	while (n && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+		n--;
+	*s = p;
+	*len = n;
+}
 /* Normalise a header name: trim, lower-case, runs of spaces, hyphens and
  * underscores become one '_'. Writes a NUL-terminated string into OUT. */
 void header_normalise(const char *s, size_t len, char *out, size_t outlen);

@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "../common.h"
 #include "csv.h"
 #include "schema.h"
@@ -24,6 +23,14 @@ struct ship {
 	int pallet_field;           /* sscc (eos-csv) or pallet_count */
 	struct fpset keys;
 	int reserved;
+	unsigned char *keep;        /* column -> its value is read (csv_sink.keep) */
+	int check[32];              /* fields with a column and a rule or required */
+	size_t ncheck;
+	/* The previous row's key, added when the next row (or an error, or the
+	 * end) comes, so the table slot's cache miss overlaps with parsing. */
+	int pending;
+	uint64_t pend_fp;
+	int64_t pend_line;
 	struct csv_sink *sink;
 };
 
@@ -114,6 +121,23 @@ static void ship_header(void *ctx, int64_t line, const struct csv_field *f, size
 		s->fieldcol[fi] = (int)c;
 	}
 	ship_check_columns(s, line);
+	/* Only columns with a rule, a required or key field, or the summary's
+	 * fields are copied for the rows. */
+	s->keep = xcalloc(kept ? kept : 1, 1);
+	for (size_t c = 0; c < kept; c++) {
+		int fi = s->colfield[c];
+		if (fi < 0)
+			continue;
+		const struct field_def *fd = &s->sc->fields[fi];
+		s->keep[c] = fd->kind != K_TEXT || (fd->flags & F_KEY) || (s->req >> fi & 1) ||
+			     fi == 0 || fi == s->pallet_field;
+	}
+	s->sink->keep = s->keep;
+	s->sink->nkeep = kept;
+	s->ncheck = 0;
+	for (size_t i = 0; i < s->sc->nfields; i++)
+		if (s->fieldcol[i] >= 0 && (s->sc->fields[i].kind != K_TEXT || (s->req >> i & 1)))
+			s->check[s->ncheck++] = (int)i;
 	if (!s->rb)
 		s->sink->stop = 1;
 }
@@ -125,6 +149,17 @@ static int ship_datefmt(const struct ship *s, const char *v, size_t len)
 		if (datefmt_match(s->prof->datefmts[i], v, len) == 0)
 			return 0;
 	return -1;
+}
+
+/* 1 if the N bytes at S equal UPPER (upper-case ASCII) ignoring ASCII case. */
+static inline int ascii_caseeq(const char *s, const char *upper, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z' ? c - 32 : c) != (unsigned char)upper[i])
+			return 0;
+	}
+	return 1;
 }
 
 /* Check one non-empty value by its kind; report and return -1 if bad. */
@@ -169,8 +204,8 @@ static int ship_check_value(struct ship *s, int64_t line, int fi, const char *v,
 		break;
 	}
 	case K_DIRECTION:
-		if ((len == 7 && strncasecmp(v, "LOADING", 7) == 0) ||
-		    (len == 9 && strncasecmp(v, "UNLOADING", 9) == 0))
+		if ((len == 7 && ascii_caseeq(v, "LOADING", 7)) ||
+		    (len == 9 && ascii_caseeq(v, "UNLOADING", 9)))
 			return 0;
 		cls = "bad_direction";
 		why = "is not LOADING or UNLOADING";
@@ -296,11 +331,26 @@ static void ship_summary(struct ship *s, const struct csv_field *f)
 		s->rb->res->pallets += n;
 }
 
+/* Sink flush: check the held-back key of the previous row. */
+static void ship_flush(void *ctx)
+{
+	struct ship *s = ctx;
+	if (!s->pending)
+		return;
+	s->pending = 0;
+	if (!fpset_add(&s->keys, s->pend_fp))
+		rbuild_error(s->rb, s->pend_line, "duplicate_line", "",
+			     "the same key (%s) appeared on an earlier line",
+			     s->sc->pallets_by_sscc ? "shipment_id, sscc, sku"
+						    : "shipment_id, order_number, sku");
+}
+
 /* Sink: one data row. */
 static void ship_row(void *ctx, int64_t line, const struct csv_field *f, size_t n)
 {
 	struct ship *s = ctx;
 	int bad = 0;
+	ship_flush(s);
 	s->rb->res->rows++;
 	if (!s->reserved && s->rb->res->rows >= 8192)
 		ship_reserve(s);
@@ -311,7 +361,10 @@ static void ship_row(void *ctx, int64_t line, const struct csv_field *f, size_t 
 			     n, s->ncols);
 		return;
 	}
-	for (size_t i = 0; i < s->sc->nfields; i++) {
+	/* Only fields with a column and a rule or required: a text field's
+	 * value is never wrong, an absent column's value is empty. */
+	for (size_t k = 0; k < s->ncheck; k++) {
+		size_t i = (size_t)s->check[k];
 		const char *v;
 		size_t len;
 		ship_value(s, f, (int)i, &v, &len);
@@ -326,11 +379,12 @@ static void ship_row(void *ctx, int64_t line, const struct csv_field *f, size_t 
 	if (s->sc->departure)
 		bad |= ship_check_departure(s, line, f) != 0;
 	uint64_t fp;
-	if (ship_key(s, f, &fp) == 0 && !fpset_add(&s->keys, fp))
-		rbuild_error(s->rb, line, "duplicate_line", "",
-			     "the same key (%s) appeared on an earlier line",
-			     s->sc->pallets_by_sscc ? "shipment_id, sscc, sku"
-						    : "shipment_id, order_number, sku");
+	if (ship_key(s, f, &fp) == 0) {
+		fpset_prefetch(&s->keys, fp);
+		s->pending = 1;
+		s->pend_fp = fp;
+		s->pend_line = line;
+	}
 	ship_summary(s, f);
 	(void)bad;
 }
@@ -352,6 +406,7 @@ static void ship_init(struct ship *s, const struct format_spec *spec, struct rbu
 	memset(sink, 0, sizeof(*sink));
 	sink->header = ship_header;
 	sink->row = ship_row;
+	sink->flush = ship_flush;
 	sink->ctx = s;
 }
 
@@ -359,6 +414,7 @@ static void ship_release(struct ship *s)
 {
 	free(s->colfield);
 	free(s->colname);
+	free(s->keep);
 	fpset_release(&s->keys);
 }
 
@@ -385,6 +441,7 @@ static int ship_parse(const struct format_spec *spec, int fd, struct rbuild *rb,
 		o.charset = spec->prof->charset;
 	}
 	int r = csv_run(fd, &o, &sink, rb, err);
+	ship_flush(&s);
 	ship_release(&s);
 	return r;
 }

@@ -30,7 +30,32 @@ struct x12 {
 	char isa13[16], gs06[16], st02[16];
 	int64_t isa_seg, gs_seg, st_seg, ngs, nst, st_segs;
 	struct hlset hl;
+	/* The last BSN02, counted when the next BSN comes or at the end, after
+	 * prefetching its slot in the distinct-id table (a cache miss each). */
+	char bsn[64];
+	size_t bsnlen;
+	int bsn_pending;
 };
+
+static void bsn_flush(struct x12 *x)
+{
+	if (x->bsn_pending)
+		rbuild_shipment(x->rb, x->bsn, x->bsnlen);
+	x->bsn_pending = 0;
+}
+
+static void bsn_note(struct x12 *x, const char *v, size_t vl)
+{
+	bsn_flush(x);
+	if (vl > sizeof(x->bsn)) {
+		rbuild_shipment(x->rb, v, vl);
+		return;
+	}
+	fpset_prefetch(&x->rb->ids.set, fp_hash(v, vl));
+	memcpy(x->bsn, v, vl);
+	x->bsnlen = vl;
+	x->bsn_pending = 1;
+}
 
 /* Element IDX (1-based) of segment S; empty when absent. */
 static void elem(const struct x12 *x, const unsigned char *s, size_t len, int idx,
@@ -52,6 +77,37 @@ static void elem(const struct x12 *x, const unsigned char *s, size_t len, int id
 	span_trim(v, vl);
 }
 
+/* Elements 1..N of segment S in one pass (IDLEN: the id's length, so S[IDLEN]
+ * is the first separator or the end); absent elements are empty. */
+#define X12_SPLIT_MAX 4
+struct elems {
+	const char *v[X12_SPLIT_MAX + 1];
+	size_t l[X12_SPLIT_MAX + 1];
+};
+
+static void split(const struct x12 *x, const unsigned char *s, size_t len, size_t idlen, int n,
+		  struct elems *e)
+{
+	const unsigned char sep = x->esep;
+	/* A separator inside the id (a letter as separator): split where elem() would. */
+	if (len >= 2 && (s[0] == sep || s[1] == sep))
+		idlen = s[0] == sep ? 0 : 1;
+	const unsigned char *p = s + (idlen < len ? idlen : len), *end = s + len;
+	for (int i = 1; i <= n; i++) {
+		if (p >= end) {
+			e->v[i] = "";
+			e->l[i] = 0;
+			continue;
+		}
+		const unsigned char *b = ++p;
+		while (p < end && *p != sep)
+			p++;
+		e->v[i] = (const char *)b;
+		e->l[i] = (size_t)(p - b);
+		span_trim(&e->v[i], &e->l[i]);
+	}
+}
+
 static int elem_is(const char *v, size_t vl, const char *lit)
 {
 	return vl == strlen(lit) && memcmp(v, lit, vl) == 0;
@@ -59,7 +115,9 @@ static int elem_is(const char *v, size_t vl, const char *lit)
 
 static void copy_elem(char *out, size_t outlen, const char *v, size_t vl)
 {
-	snprintf(out, outlen, "%.*s", (int)(vl < outlen - 1 ? vl : outlen - 1), v);
+	size_t n = vl < outlen - 1 ? vl : outlen - 1;
+	memcpy(out, v, n);   /* (once per ST: snprintf showed in profiles) */
+	out[n] = '\0';
 }
 
 /* A count element against the actual count: report CLS when they differ. */
@@ -96,13 +154,16 @@ static void hl_clear(struct hlset *h)
 /* Add an HL id (ADD) or test for it; returns 1 if it was present. */
 static int hl_test(struct hlset *h, const char *v, size_t vl, int add)
 {
-	int64_t n;
-	if (vl <= 5 && digits_parse(v, vl, 0, &n) == 0 && n < HL_BITS) {
+	uint32_t n = 0;
+	size_t i = 0;
+	for (; i < vl && i < 5 && (unsigned char)(v[i] - '0') <= 9; i++)
+		n = n * 10 + (uint32_t)(v[i] - '0');
+	if (vl && i == vl && n < HL_BITS) {
 		int had = h->bits[n / 8] >> (n % 8) & 1;
 		if (add) {
 			h->bits[n / 8] |= (unsigned char)(1u << (n % 8));
-			if ((uint32_t)n > h->maxid)
-				h->maxid = (uint32_t)n;
+			if (n > h->maxid)
+				h->maxid = n;
 		}
 		return had;
 	}
@@ -212,14 +273,90 @@ static void x12_st(struct x12 *x, const unsigned char *s, size_t len)
 			     value_show(v, vl, shown, sizeof(shown)));
 }
 
-static void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
+/* Digits at *P up to the separator or END (at most 5): their value, or -1
+ * when something else comes first. Moves *P to the separator or END. */
+static inline int32_t hl_number(const unsigned char **p, const unsigned char *end,
+				unsigned char sep)
 {
-	const char *id, *parent, *level;
-	size_t il, pl, ll;
+	const unsigned char *q = *p;
+	int32_t n = 0;
+	for (int i = 0; q < end && *q != sep; q++, i++) {
+		if (i == 5 || (unsigned char)(*q - '0') > 9)
+			return -1;
+		n = n * 10 + (*q - '0');
+	}
+	*p = q;
+	return n;
+}
+
+static void x12_hl_slow(struct x12 *x, const unsigned char *s, size_t len);
+
+/* An HL error naming value V: a missing parent, or a duplicate id (out of
+ * line: keeps x12_hl's frame small). */
+static __attribute__((noinline, cold)) void hl_error(struct x12 *x, int dup, const char *v,
+						     size_t vl)
+{
 	char shown[64];
-	elem(x, s, len, 1, &id, &il);
-	elem(x, s, len, 2, &parent, &pl);
-	elem(x, s, len, 3, &level, &ll);
+	value_show(v, vl, shown, sizeof(shown));
+	if (dup)
+		rbuild_error(x->rb, x->seg, "duplicate_hl", "HL01",
+			     "HL id '%s' is used twice in this transaction", shown);
+	else
+		rbuild_error(x->rb, x->seg, "hl_parent_missing", "HL02",
+			     "parent HL '%s' is not an earlier HL in this transaction", shown);
+}
+
+/* HL: ids of up to 5 digits go straight to the bitmap; anything else takes
+ * the general path (same checks, same messages). */
+static __attribute__((noinline)) void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
+{
+	const unsigned char sep = x->esep, *end = s + len, *p = s + 3;
+	if (sep == 'H' || sep == 'L' || len < 4)
+		goto slow;
+	const unsigned char *id = p;
+	int32_t n = hl_number(&p, end, sep);
+	size_t il = (size_t)(p - id);
+	if (n < 0 || n >= HL_BITS || !il || p == end)
+		goto slow;
+	const unsigned char *parent = ++p;
+	int32_t pn = hl_number(&p, end, sep);
+	size_t pl = (size_t)(p - parent);
+	if (pn < 0 || pn >= HL_BITS)
+		goto slow;
+	const char *level = "";
+	size_t ll = 0;
+	if (p < end) {
+		const unsigned char *b = ++p;
+		while (p < end && *p != sep)
+			p++;
+		level = (const char *)b;
+		ll = (size_t)(p - b);
+		span_trim(&level, &ll);
+	}
+	struct hlset *h = &x->hl;
+	if (pl && !(h->bits[pn / 8] >> (pn % 8) & 1))
+		hl_error(x, 0, (const char *)parent, pl);
+	if (h->bits[n / 8] >> (n % 8) & 1)
+		hl_error(x, 1, (const char *)id, il);
+	h->bits[n / 8] |= (unsigned char)(1u << (n % 8));
+	if ((uint32_t)n > h->maxid)
+		h->maxid = (uint32_t)n;
+	if (ll == 1 && level[0] == 'T')
+		x->rb->res->pallets++;
+	else if (ll == 1 && level[0] == 'I')
+		x->rb->res->items++;
+	return;
+slow:
+	x12_hl_slow(x, s, len);
+}
+
+static void x12_hl_slow(struct x12 *x, const unsigned char *s, size_t len)
+{
+	struct elems e;
+	char shown[64];
+	split(x, s, len, 2, 3, &e);
+	const char *id = e.v[1], *parent = e.v[2], *level = e.v[3];
+	size_t il = e.l[1], pl = e.l[2], ll = e.l[3];
 	if (pl && !hl_test(&x->hl, parent, pl, 0))
 		rbuild_error(x->rb, x->seg, "hl_parent_missing", "HL02",
 			     "parent HL '%s' is not an earlier HL in this transaction",
@@ -230,21 +367,22 @@ static void x12_hl(struct x12 *x, const unsigned char *s, size_t len)
 		rbuild_error(x->rb, x->seg, "duplicate_hl", "HL01",
 			     "HL id '%s' is used twice in this transaction",
 			     value_show(id, il, shown, sizeof(shown)));
-	if (elem_is(level, ll, "T"))
+	if (ll == 1 && level[0] == 'T')
 		x->rb->res->pallets++;
-	else if (elem_is(level, ll, "I"))
+	else if (ll == 1 && level[0] == 'I')
 		x->rb->res->items++;
 }
 
 static void x12_man(struct x12 *x, const unsigned char *s, size_t len)
 {
-	const char *v, *why;
-	size_t vl;
+	const char *why;
 	char d[19], shown[64];
-	elem(x, s, len, 1, &v, &vl);
-	if (!elem_is(v, vl, "GM"))
+	struct elems e;
+	split(x, s, len, 3, 2, &e);
+	if (!elem_is(e.v[1], e.l[1], "GM"))
 		return;
-	elem(x, s, len, 2, &v, &vl);
+	const char *v = e.v[2];
+	size_t vl = e.l[2];
 	if (sscc_check(v, vl, d, &why) != 0)
 		rbuild_error(x->rb, x->seg, "bad_sscc", "MAN02", "SSCC '%s' %s",
 			     value_show(v, vl, shown, sizeof(shown)), why);
@@ -253,10 +391,10 @@ static void x12_man(struct x12 *x, const unsigned char *s, size_t len)
 /* Trailers: SE, GE, IEA. */
 static void x12_trailer(struct x12 *x, const unsigned char *s, size_t len, char kind)
 {
-	const char *v1, *v2;
-	size_t l1, l2;
-	elem(x, s, len, 1, &v1, &l1);
-	elem(x, s, len, 2, &v2, &l2);
+	struct elems e;
+	split(x, s, len, kind == 'I' ? 3 : 2, 2, &e);
+	const char *v1 = e.v[1], *v2 = e.v[2];
+	size_t l1 = e.l[1], l2 = e.l[2];
 	if (kind == 'S') {
 		check_count(x, "SE01", "se_count_mismatch", v1, l1, x->st_segs, "segments from ST to SE");
 		check_control(x, "SE02", "se_control_mismatch", v2, l2, x->st02, "ST02");
@@ -275,87 +413,159 @@ static void x12_trailer(struct x12 *x, const unsigned char *s, size_t len, char 
 	}
 }
 
-static void unexpected(struct x12 *x, const char *id, const char *where)
+static __attribute__((noinline)) void unexpected(struct x12 *x, const char *id, const char *where)
 {
 	rbuild_error(x->rb, x->seg, "unexpected_segment", id, "%s segment %s", id, where);
 }
 
 /* One segment (without its terminator). */
-static void x12_segment(struct x12 *x, const unsigned char *s, size_t len)
+static inline void x12_segment(struct x12 *x, const unsigned char *s, size_t len);
+
+/* A segment outside ST..SE (rare: kept out of the hot path). */
+static __attribute__((noinline)) void x12_envelope(struct x12 *x, const unsigned char *s,
+						   size_t len, size_t il)
 {
-	/* Segment ids are 2 or 3 characters: look, do not scan. */
-	size_t il = len >= 3 && s[2] == x->esep ? 2 : len >= 4 && s[3] == x->esep ? 3
-		  : len == 2 || len == 3 ? len : 0;
 	char id[4] = "";
-	x->seg++;
-	if (x->in_st)
-		x->st_segs++;
-	if (il >= 2 && il <= 3)
-		memcpy(id, s, il), id[il] = '\0';
-	if (!id[0]) {
-		rbuild_error(x->rb, x->seg, "bad_segment", "", "not an X12 segment (bad segment id)");
-		return;
+	memcpy(id, s, il);
+	id[il] = '\0';
+	if (strcmp(id, "GS") == 0)
+		x->in_isa ? x12_gs(x, s, len) : unexpected(x, id, "outside an interchange");
+	else if (strcmp(id, "ST") == 0)
+		x->in_gs ? x12_st(x, s, len) : unexpected(x, id, "outside a functional group");
+	else if (strcmp(id, "GE") == 0)
+		x->in_gs ? x12_trailer(x, s, len, 'G') : unexpected(x, id, "without GS");
+	else if (strcmp(id, "IEA") == 0)
+		x->in_isa ? x12_trailer(x, s, len, 'I') : unexpected(x, id, "without ISA");
+	else
+		unexpected(x, id, "outside a transaction set (ST..SE)");
+}
+
+/* GS, GE or IEA inside a transaction: close it, then handle the segment again. */
+static __attribute__((noinline)) void x12_envelope_in_st(struct x12 *x, const unsigned char *s,
+							 size_t len, size_t il)
+{
+	char id[4] = "";
+	memcpy(id, s, il);
+	id[il] = '\0';
+	if (strcmp(id, "GE") == 0 || strcmp(id, "GS") == 0 || strcmp(id, "IEA") == 0) {
+		close_st(x);
+		x->seg--;
+		x12_segment(x, s, len);
 	}
-	if (!x->in_st) {
-		if (strcmp(id, "GS") == 0)
-			x->in_isa ? x12_gs(x, s, len) : unexpected(x, id, "outside an interchange");
-		else if (strcmp(id, "ST") == 0)
-			x->in_gs ? x12_st(x, s, len) : unexpected(x, id, "outside a functional group");
-		else if (strcmp(id, "GE") == 0)
-			x->in_gs ? x12_trailer(x, s, len, 'G') : unexpected(x, id, "without GS");
-		else if (strcmp(id, "IEA") == 0)
-			x->in_isa ? x12_trailer(x, s, len, 'I') : unexpected(x, id, "without ISA");
-		else
-			unexpected(x, id, "outside a transaction set (ST..SE)");
-		return;
-	}
-	switch (id[0]) {
-	case 'H':
-		if (id[1] == 'L' && !id[2])
-			x12_hl(x, s, len);
-		break;
+}
+
+/* MAN, BSN, SE, ST, GS, GE, IEA inside a transaction (out of the hot path). */
+static __attribute__((noinline)) void x12_in_st(struct x12 *x, const unsigned char *s,
+						size_t len, size_t il)
+{
+	const unsigned char c0 = s[0], c1 = s[1], c2 = il == 3 ? s[2] : 0;
+	switch (c0) {
 	case 'M':
-		if (strcmp(id, "MAN") == 0)
+		if (c1 == 'A' && c2 == 'N')
 			x12_man(x, s, len);
 		break;
 	case 'B':
-		if (strcmp(id, "BSN") == 0) {
-			const char *v;
-			size_t vl;
-			elem(x, s, len, 2, &v, &vl);
-			if (vl)
-				rbuild_shipment(x->rb, v, vl);
+		if (c1 == 'S' && c2 == 'N') {
+			struct elems e;
+			split(x, s, len, 3, 2, &e);
+			if (e.l[2])
+				bsn_note(x, e.v[2], e.l[2]);
 		}
 		break;
 	case 'S':
-		if (strcmp(id, "SE") == 0)
+		if (c1 == 'E' && il == 2)
 			x12_trailer(x, s, len, 'S');
-		else if (strcmp(id, "ST") == 0) {
+		else if (c1 == 'T' && il == 2) {
 			close_st(x);   /* a new ST without SE */
 			x12_st(x, s, len);
 		}
 		break;
 	case 'G':
 	case 'I':
-		if (strcmp(id, "GE") == 0 || strcmp(id, "GS") == 0 || strcmp(id, "IEA") == 0) {
-			close_st(x);
-			x->seg--;
-			x12_segment(x, s, len);
-		}
+		x12_envelope_in_st(x, s, len, il);
 		break;
 	}
+}
+
+static __attribute__((noinline)) void bad_segment(struct x12 *x)
+{
+	rbuild_error(x->rb, x->seg, "bad_segment", "", "not an X12 segment (bad segment id)");
+}
+
+/* One segment (without its terminator). Kept small and inlined into the
+ * tokenizer loop: most segments of a ship notice (LIN, SN1, PID, ...) are
+ * only counted. */
+static inline __attribute__((always_inline)) void x12_segment(struct x12 *x,
+							      const unsigned char *s, size_t len)
+{
+	/* Segment ids are 2 or 3 characters: look, do not scan. */
+	size_t il = len >= 3 && s[2] == x->esep ? 2 : len >= 4 && s[3] == x->esep ? 3
+		  : len == 2 || len == 3 ? len : 0;
+	x->seg++;
+	if (x->in_st)
+		x->st_segs++;
+	if (__builtin_expect(!il || !s[0], 0)) {
+		bad_segment(x);
+		return;
+	}
+	if (__builtin_expect(!x->in_st, 0)) {
+		x12_envelope(x, s, len, il);
+		return;
+	}
+	const unsigned char c0 = s[0];
+	if (c0 == 'H') {
+		if (s[1] == 'L' && il == 2)
+			x12_hl(x, s, len);
+	} else if (c0 == 'M' || c0 == 'B' || (c0 == 'S' && il == 2) || c0 == 'G' || c0 == 'I') {
+		x12_in_st(x, s, len, il);
+	}
+}
+
+/* The first byte C in [P, END), or NULL: 8 bytes at a time inline (segments
+ * are short, a memchr call per segment costs more than the search). */
+static inline const unsigned char *find_term(const unsigned char *p, const unsigned char *end,
+					     unsigned char c)
+{
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	return memchr(p, c, (size_t)(end - p));
+#endif
+	const uint64_t ones = 0x0101010101010101ULL, pat = ones * c;
+	while (end - p >= 8) {
+		uint64_t w;
+		memcpy(&w, p, 8);
+		w ^= pat;
+		uint64_t m = (w - ones) & ~w & 0x8080808080808080ULL;
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);   /* the lowest hit is exact */
+		p += 8;
+	}
+	for (; p < end; p++)
+		if (*p == c)
+			return p;
+	return NULL;
 }
 
 /* Process the complete segments in [P, END); returns bytes used. */
 static size_t x12_feed(struct x12 *x, const unsigned char *p, const unsigned char *end, int eof)
 {
 	const unsigned char *start = p;
-	while (p < end && !x->fatal) {
-		while (p < end && (*p == '\r' || *p == '\n' || (x->want_isa && (*p == ' ' || *p == '\t'))))
+	if (x->fatal)
+		return 0;   /* (fatal is only set just before a break below) */
+	while (p < end) {
+		while (p < end && (*p == '\r' || *p == '\n'))
 			p++;
 		if (p == end)
 			break;
-		if (x->want_isa || (end - p >= 4 && memcmp(p, "ISA", 3) == 0 && p[3] == x->esep)) {
+		/* Rare: an ISA wanted (blanks skipped too) or a segment starting with 'I'. */
+		if (__builtin_expect(x->want_isa || *p == 'I', 0)) {
+			while (p < end && (*p == '\r' || *p == '\n' ||
+					   (x->want_isa && (*p == ' ' || *p == '\t'))))
+				p++;
+			if (p == end)
+				break;
+		}
+		if (__builtin_expect(x->want_isa || (*p == 'I' && end - p >= 4 &&
+						     memcmp(p, "ISA", 3) == 0 && p[3] == x->esep), 0)) {
 			if (end - p < ISA_LEN) {
 				if (eof) {
 					x->seg++;
@@ -373,7 +583,7 @@ static size_t x12_feed(struct x12 *x, const unsigned char *p, const unsigned cha
 			p += ISA_LEN;
 			continue;
 		}
-		const unsigned char *q = memchr(p, x->term, (size_t)(end - p));
+		const unsigned char *q = find_term(p, end, x->term);
 		if (!q)
 			break;
 		x12_segment(x, p, (size_t)(q - p));
@@ -433,6 +643,7 @@ static int x12_parse(const struct format_spec *spec, int fd, struct rbuild *rb, 
 	}
 	x12_finish(x, x->fatal ? 0 : have, total);
 out:
+	bsn_flush(x);
 	fpset_release(&x->hl.other);
 	free(buf);
 	free(x);

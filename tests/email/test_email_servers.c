@@ -203,10 +203,10 @@ static void smtp_to_imap_round_trip_keeps_bytes(void **state)
 	char *path = write_temp("eos-2026-11-23.csv", csv, len, 0644);
 	char want[65];
 	test_sha256_hex(csv, len, want);
-	const char *urls[] = { "smtps://127.0.0.1:%s", "smtp://127.0.0.1:%s" };
+	const char *schemes[] = { "smtps", "smtp" };
 	const char *ports[] = { env("SMTPS_PORT"), env("SMTP_PORT") };
 	for (int k = 0; k < 2; k++) {
-		char *url = xasprintf(urls[k], ports[k]);
+		char *url = xasprintf("%s://127.0.0.1:%s", schemes[k], ports[k]);
 		struct remote_config *rc = smtp_remote(url, env("IMAP_PASSWORD_FILE"), 1);
 		struct tconn *t;
 		char err[ERRLEN] = "", name[64];
