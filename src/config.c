@@ -187,8 +187,10 @@ static void load_remote(struct loader *ld, dictionary *ini, const char *sec,
 			 ld->file, sec, rc->type, types);
 		return;
 	}
-	static const char *const type_key[] = { "type", NULL };
-	check_keys(ld, sec, &rc->sec, t->keys, type_key);
+	static const char *const generic_keys[] = { "type", "sessions", NULL };
+	check_keys(ld, sec, &rc->sec, t->keys, generic_keys);
+	rc->sessions = get_int(ld, sec, &rc->sec, "sessions", t->sessions > 0 ? t->sessions : 1,
+			       1, 16);
 	if (t->check_remote)
 		t->check_remote(rc, ld->file, ld->d);
 }

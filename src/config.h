@@ -25,6 +25,7 @@ const char *section_get(const struct section *s, const char *key, const char *de
 struct remote_config {
 	struct section sec;      /* [remote NAME]: keys as written */
 	const char *type;        /* "sftp", "imap", "smtp", ... */
+	int sessions;            /* connections used in parallel to deliver */
 };
 
 /* A source or destination: "REMOTE:PATH" or a plain local path. */

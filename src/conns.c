@@ -10,22 +10,23 @@ void conns_init(struct conns *cs, const struct logger *lg)
 	cs->lg = lg;
 }
 
-static struct conn_slot *slot_for(struct conns *cs, const struct remote_config *rc)
+static struct conn_slot *slot_for(struct conns *cs, const struct remote_config *rc, int index)
 {
 	for (size_t i = 0; i < cs->n; i++)
-		if (cs->v[i].remote == rc)
+		if (cs->v[i].remote == rc && cs->v[i].index == index)
 			return &cs->v[i];
 	cs->v = xrealloc(cs->v, (cs->n + 1) * sizeof(*cs->v));
 	struct conn_slot *s = &cs->v[cs->n++];
 	memset(s, 0, sizeof(*s));
 	s->remote = rc;
+	s->index = index;
 	return s;
 }
 
-int conns_get(struct conns *cs, const struct endpoint *ep, const struct transport_ops **t,
-	      struct tconn **c, char *err)
+static int get_slot(struct conns *cs, const struct endpoint *ep, int index,
+		    const struct transport_ops **t, struct tconn **c, char *err)
 {
-	struct conn_slot *s = slot_for(cs, ep->remote);
+	struct conn_slot *s = slot_for(cs, ep->remote, index);
 	if (!s->t)
 		s->t = transport_for(ep);
 	if (!s->t) {
@@ -41,6 +42,28 @@ int conns_get(struct conns *cs, const struct endpoint *ep, const struct transpor
 	}
 	*t = s->t;
 	*c = s->c;
+	return 0;
+}
+
+int conns_get(struct conns *cs, const struct endpoint *ep, const struct transport_ops **t,
+	      struct tconn **c, char *err)
+{
+	return get_slot(cs, ep, 0, t, c, err);
+}
+
+int conns_pool(struct conns *cs, const struct endpoint *ep, int want,
+	       const struct transport_ops **t, struct tconn **c, size_t *n, char *err)
+{
+	*n = 0;
+	int rc = get_slot(cs, ep, 0, t, &c[0], err);
+	if (rc != 0)
+		return rc;
+	*n = 1;
+	/* Extra sessions are a speed-up: one that cannot be opened is done without. */
+	char xerr[ERRLEN];
+	for (int i = 1; i < want; i++)
+		if (get_slot(cs, ep, i, t, &c[*n], xerr) == 0)
+			(*n)++;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 struct conn_slot {
 	const struct remote_config *remote;   /* NULL for local */
+	int index;                            /* 0 .. sessions-1 */
 	const struct transport_ops *t;
 	struct tconn *c;
 };
@@ -24,7 +25,11 @@ void conns_init(struct conns *cs, const struct logger *lg);
 /* The open connection for EP's remote, connecting if needed. */
 int conns_get(struct conns *cs, const struct endpoint *ep, const struct transport_ops **t,
 	      struct tconn **c, char *err);
-/* Close EP's connection (after a transient error). */
+/* Up to WANT open connections to EP's remote (the first is conns_get's),
+ * connecting as needed, in C[]; *N is how many (at least 1 on success). */
+int conns_pool(struct conns *cs, const struct endpoint *ep, int want,
+	       const struct transport_ops **t, struct tconn **c, size_t *n, char *err);
+/* Close EP's connections (after a transient error). */
 void conns_drop(struct conns *cs, const struct endpoint *ep);
 void conns_release(struct conns *cs);
 

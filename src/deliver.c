@@ -1,20 +1,27 @@
 /* The delivery protocol. Per batch (to one destination directory):
  *   1. put every file to DIR/<prefix>NAME<suffix>      (temporary name)
+ *      and check its size there
  *   2. make them durable (one sync, or the transport's own fsync per put)
  *   3. record each final name as "committing"          (manifest)
- *   4. rename each temporary file to its final name
+ *   4. rename each temporary file to its final name, check its size
  *   5. make the renames durable
  *   6. record each as "delivered"                      (manifest)
+ * Steps 1 and 4 are spread over the destination's pool of connections (one
+ * thread each: many small files do not wait on one round trip at a time);
+ * every manifest write stays on the calling thread, between the steps.
  * After a crash, a delivery found "committing" is resolved by looking at the
  * destination: the temporary file still there → rename it; gone and the final
  * name has the right size → it was delivered. So a file is never shown
  * half-written under its final name and never delivered twice. */
 #include "deliver.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define MAX_POOL 16
 
 void crash_point(const char *crash_at, const char *point)
 {
@@ -23,7 +30,13 @@ void crash_point(const char *crash_at, const char *point)
 }
 
 /* Working state of one item inside deliver_batch. */
-enum step { STEP_PUT, STEP_RENAME, STEP_DONE, STEP_FAILED };
+enum step {
+	STEP_PUT,       /* to be uploaded */
+	STEP_RENAME,    /* temporary file in place with the right size */
+	STEP_COLLIDE,   /* final name taken and on_exists = rename: pick another */
+	STEP_DONE,      /* under its final name with the right size */
+	STEP_FAILED,
+};
 
 struct item {
 	struct dfile *df;
@@ -41,11 +54,26 @@ static void item_fail(struct item *it, int rc, const char *msg)
 }
 
 /* Size of PATH at the destination, or a negative enum ka_err. */
-static int64_t remote_size(const struct deliver_env *env, const char *path, char *err)
+static int64_t remote_size(const struct deliver_env *env, struct tconn *c, const char *path,
+			   char *err)
 {
 	struct tentry e;
-	int rc = env->t->stat(env->c, path, &e, err);
+	int rc = env->t->stat(c, path, &e, err);
 	return rc != 0 ? rc : e.size;
+}
+
+/* Fail IT unless PATH has the file's size. */
+static int check_size(const struct deliver_env *env, struct tconn *c, struct item *it,
+		      const char *path)
+{
+	int64_t size = remote_size(env, c, path, it->df->err);
+	if (size == it->df->f->size)
+		return 0;
+	if (size >= 0)
+		snprintf(it->df->err, ERRLEN, "%s has %lld bytes, expected %lld", path,
+			 (long long)size, (long long)it->df->f->size);
+	item_fail(it, KA_TRANSIENT, it->df->err);
+	return -1;
 }
 
 /* A delivery left "committing" by a crash: find out how far it got. */
@@ -53,49 +81,103 @@ static void recover(const struct deliver_env *env, struct item *it)
 {
 	char err[ERRLEN];
 	int64_t size = it->df->f->size;
-	if (remote_size(env, it->tmp, err) == size) {
+	struct tconn *c = env->pool[0];
+	if (remote_size(env, c, it->tmp, err) == size) {
 		free(it->final);
 		it->final = xstrdup(it->df->d->final_path);
 		it->step = STEP_RENAME;
-	} else if (remote_size(env, it->df->d->final_path, err) == size) {
+	} else if (remote_size(env, c, it->df->d->final_path, err) == size) {
 		free(it->final);
 		it->final = xstrdup(it->df->d->final_path);
 		it->step = STEP_DONE;
 	}
 }
 
-static void put_all(const struct deliver_env *env, struct item *v, size_t n)
+/* Step 1 for one item, on connection C. */
+static void put_one(const struct deliver_env *env, struct tconn *c, struct item *it)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct item *it = &v[i];
-		if (it->step != STEP_PUT)
-			continue;
-		int rc = env->t->put(env->c, it->df->f->spool_path, it->tmp, it->df->err);
-		if (rc != 0) {
-			item_fail(it, rc, it->df->err);
-			continue;
-		}
+	if (it->step != STEP_PUT)
+		return;
+	int rc = env->t->put(c, it->df->f->spool_path, it->tmp, it->df->err);
+	if (rc != 0) {
+		item_fail(it, rc, it->df->err);
+		return;
+	}
+	if (check_size(env, c, it, it->tmp) == 0)
 		it->step = STEP_RENAME;
+}
+
+/* Step 4 for one item, on connection C: no manifest write here. */
+static void rename_one(const struct deliver_env *env, struct tconn *c, struct item *it)
+{
+	if (it->step != STEP_RENAME)
+		return;
+	enum on_exists oe = env->r->on_exists;
+	int rc = env->t->rename(c, it->tmp, it->final, oe == ON_EXISTS_OVERWRITE, it->df->err);
+	if (rc == 0) {
+		if (check_size(env, c, it, it->final) == 0)
+			it->step = STEP_DONE;
+	} else if (rc == KA_EXISTS && oe == ON_EXISTS_RENAME) {
+		it->step = STEP_COLLIDE;
+	} else if (rc == KA_EXISTS) {
+		snprintf(it->df->err, ERRLEN, "%s already exists at the destination "
+			 "(on_exists = fail)", it->final);
+		env->t->remove(c, it->tmp, (char[ERRLEN]){ 0 });
+		item_fail(it, KA_PERMANENT, it->df->err);
+	} else {
+		item_fail(it, rc, it->df->err);
 	}
 }
 
-/* Check sizes, then record the final names of everything about to be renamed. */
+typedef void (*item_fn)(const struct deliver_env *env, struct tconn *c, struct item *it);
+
+struct worker {
+	const struct deliver_env *env;
+	struct tconn *c;
+	struct item *items;
+	size_t n, first, stride;
+	item_fn fn;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	for (size_t i = w->first; i < w->n; i += w->stride)
+		w->fn(w->env, w->c, &w->items[i]);
+	return NULL;
+}
+
+/* Apply FN to every item, spreading them over the connection pool. */
+static void run_phase(const struct deliver_env *env, struct item *items, size_t n, item_fn fn)
+{
+	size_t nw = env->npool < n ? env->npool : n;
+	if (nw > MAX_POOL)
+		nw = MAX_POOL;
+	if (nw <= 1) {
+		for (size_t i = 0; i < n; i++)
+			fn(env, env->pool[0], &items[i]);
+		return;
+	}
+	struct worker wk[MAX_POOL];
+	pthread_t th[MAX_POOL];
+	int started[MAX_POOL] = { 0 };
+	for (size_t w = 0; w < nw; w++)
+		wk[w] = (struct worker){ env, env->pool[w], items, n, w, nw, fn };
+	for (size_t w = 1; w < nw; w++)
+		started[w] = pthread_create(&th[w], NULL, work, &wk[w]) == 0;
+	work(&wk[0]);
+	for (size_t w = 1; w < nw; w++) {
+		if (started[w])
+			pthread_join(th[w], NULL);
+		else
+			work(&wk[w]);  /* no thread: do its share here */
+	}
+}
+
+/* Record the final names of everything about to be renamed. */
 static int mark_committing(const struct deliver_env *env, struct item *v, size_t n,
 			   char *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct item *it = &v[i];
-		if (it->step != STEP_RENAME)
-			continue;
-		int64_t size = remote_size(env, it->tmp, it->df->err);
-		if (size != it->df->f->size) {
-			if (size >= 0)
-				snprintf(it->df->err, ERRLEN, "%s has %lld bytes after upload, "
-					 "expected %lld", it->tmp, (long long)size,
-					 (long long)it->df->f->size);
-			item_fail(it, KA_TRANSIENT, it->df->err);
-		}
-	}
 	int rc = manifest_begin(env->m, err);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		if (v[i].step == STEP_RENAME)
@@ -106,29 +188,13 @@ static int mark_committing(const struct deliver_env *env, struct item *v, size_t
 	return rc;
 }
 
-/* Rename the temporary file, choosing another final name when the route
- * says on_exists = rename. */
-static void commit_one(const struct deliver_env *env, struct item *it)
+/* on_exists = rename and the final name was taken: try NAME-2.ext, NAME-3.ext,
+ * recording each candidate as committing before its rename. */
+static void rename_collided(const struct deliver_env *env, struct item *it)
 {
-	enum on_exists oe = env->r->on_exists;
 	const char *name = it->df->f->name;
-	for (int k = 2;; k++) {
-		int rc = env->t->rename(env->c, it->tmp, it->final, oe == ON_EXISTS_OVERWRITE,
-					it->df->err);
-		if (rc == 0) {
-			it->step = STEP_DONE;
-			return;
-		}
-		if (rc != KA_EXISTS || oe == ON_EXISTS_FAIL || k > 1000) {
-			if (rc == KA_EXISTS) {
-				snprintf(it->df->err, ERRLEN, "%s already exists at the destination "
-					 "(on_exists = fail)", it->final);
-				rc = KA_PERMANENT;
-				env->t->remove(env->c, it->tmp, (char[ERRLEN]){ 0 });
-			}
-			item_fail(it, rc, it->df->err);
-			return;
-		}
+	struct tconn *c = env->pool[0];
+	for (int k = 2; k <= 1000; k++) {
 		char *dir = xstrndup(it->final, (size_t)(path_base(it->final) - it->final));
 		char *alt = name_numbered(name, k);
 		free(it->final);
@@ -140,36 +206,27 @@ static void commit_one(const struct deliver_env *env, struct item *it)
 			item_fail(it, KA_TRANSIENT, it->df->err);
 			return;
 		}
+		it->step = STEP_RENAME;
+		rename_one(env, c, it);
+		if (it->step != STEP_COLLIDE)
+			return;
 	}
+	item_fail(it, KA_PERMANENT, "no free name among NAME-2 .. NAME-1000");
 }
 
-/* The final stat and the "delivered" record. */
+/* The "delivered" records, in one transaction. */
 static void finish_all(const struct deliver_env *env, struct item *v, size_t n)
 {
 	char err[ERRLEN];
-	if (manifest_begin(env->m, err) != 0) {
-		for (size_t i = 0; i < n; i++)
-			if (v[i].step == STEP_DONE)
-				item_fail(&v[i], KA_TRANSIENT, err);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct item *it = &v[i];
-		if (it->step != STEP_DONE)
-			continue;
-		int64_t size = remote_size(env, it->final, it->df->err);
-		if (size != it->df->f->size) {
-			if (size >= 0)
-				snprintf(it->df->err, ERRLEN, "%s has %lld bytes, expected %lld",
-					 it->final, (long long)size, (long long)it->df->f->size);
-			item_fail(it, KA_TRANSIENT, it->df->err);
-			continue;
-		}
-		if (manifest_set_delivery(env->m, it->df->d, DL_DELIVERED, it->final,
-					  it->df->err) != 0)
-			item_fail(it, KA_TRANSIENT, it->df->err);
-	}
-	if (manifest_commit(env->m, err) != 0)
+	int rc = manifest_begin(env->m, err);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (v[i].step == STEP_DONE)
+			rc = manifest_set_delivery(env->m, v[i].df->d, DL_DELIVERED, v[i].final, err);
+	if (rc == 0)
+		rc = manifest_commit(env->m, err);
+	else
+		manifest_rollback(env->m);
+	if (rc != 0)
 		for (size_t i = 0; i < n; i++)
 			if (v[i].step == STEP_DONE)
 				item_fail(&v[i], KA_TRANSIENT, err);
@@ -186,7 +243,7 @@ static int sync_dir(const struct deliver_env *env, int defer, const char *dir,
 		    struct item *v, size_t n, enum step step)
 {
 	char err[ERRLEN];
-	if (!defer || env->t->sync(env->c, dir, err) == 0)
+	if (!defer || env->t->sync(env->pool[0], dir, err) == 0)
 		return 0;
 	fail_pending(v, n, step, KA_TRANSIENT, err);
 	return -1;
@@ -199,7 +256,7 @@ static void send_all(const struct deliver_env *env, const struct endpoint *dest,
 	for (size_t i = 0; i < n; i++) {
 		struct send_info info = { v[i].f->name, env->r->name,
 					  v[i].shipments ? v[i].shipments : "", dest->path };
-		v[i].rc = env->t->send(env->c, v[i].f->spool_path, &info, v[i].err);
+		v[i].rc = env->t->send(env->pool[0], v[i].f->spool_path, &info, v[i].err);
 		if (v[i].rc == 0) {
 			v[i].final = xstrdup(dest->text);
 			v[i].rc = manifest_set_delivery(env->m, v[i].d, DL_DELIVERED, dest->text,
@@ -208,13 +265,9 @@ static void send_all(const struct deliver_env *env, const struct endpoint *dest,
 	}
 }
 
-void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
-		   struct dfile *v, size_t n)
+static struct item *items_new(const struct deliver_env *env, const struct endpoint *dest,
+			      struct dfile *v, size_t n)
 {
-	if (env->t->send) {
-		send_all(env, dest, v, n);
-		return;
-	}
 	const struct route_config *r = env->r;
 	struct item *items = xcalloc(n, sizeof(*items));
 	for (size_t i = 0; i < n; i++) {
@@ -228,31 +281,11 @@ void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 		if (v[i].d->final_path && strcmp(v[i].d->state, DL_COMMITTING) == 0)
 			recover(env, it);
 	}
-	int defer = env->t->defer_sync && env->t->sync;
-	char err[ERRLEN];
-	int rc = env->t->mkdirs(env->c, dest->path, err);
-	if (rc != 0) {
-		fail_pending(items, n, STEP_PUT, rc, err);
-		fail_pending(items, n, STEP_RENAME, rc, err);
-	}
-	if (defer)
-		env->t->defer_sync(env->c, 1);
-	put_all(env, items, n);
-	if (sync_dir(env, defer, dest->path, items, n, STEP_RENAME) == 0) {
-		crash_point(env->crash_at, "after_put");
-		if (mark_committing(env, items, n, err) != 0)
-			fail_pending(items, n, STEP_RENAME, KA_TRANSIENT, err);
-		crash_point(env->crash_at, "after_mark_committing");
-		for (size_t i = 0; i < n; i++)
-			if (items[i].step == STEP_RENAME)
-				commit_one(env, &items[i]);
-		if (sync_dir(env, defer, dest->path, items, n, STEP_DONE) == 0) {
-			crash_point(env->crash_at, "after_rename");
-			finish_all(env, items, n);
-		}
-	}
-	if (defer)
-		env->t->defer_sync(env->c, 0);
+	return items;
+}
+
+static void items_free(struct item *items, struct dfile *v, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
 		if (items[i].step == STEP_DONE)
 			v[i].final = items[i].final;
@@ -261,4 +294,41 @@ void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 		free(items[i].tmp);
 	}
 	free(items);
+}
+
+void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
+		   struct dfile *v, size_t n)
+{
+	if (env->t->send) {
+		send_all(env, dest, v, n);
+		return;
+	}
+	struct item *items = items_new(env, dest, v, n);
+	int defer = env->t->defer_sync && env->t->sync;
+	char err[ERRLEN];
+	int rc = env->t->mkdirs(env->pool[0], dest->path, err);
+	if (rc != 0) {
+		fail_pending(items, n, STEP_PUT, rc, err);
+		fail_pending(items, n, STEP_RENAME, rc, err);
+	}
+	if (defer)
+		env->t->defer_sync(env->pool[0], 1);
+	run_phase(env, items, n, put_one);
+	if (sync_dir(env, defer, dest->path, items, n, STEP_RENAME) == 0) {
+		crash_point(env->crash_at, "after_put");
+		if (mark_committing(env, items, n, err) != 0)
+			fail_pending(items, n, STEP_RENAME, KA_TRANSIENT, err);
+		crash_point(env->crash_at, "after_mark_committing");
+		run_phase(env, items, n, rename_one);
+		for (size_t i = 0; i < n; i++)
+			if (items[i].step == STEP_COLLIDE)
+				rename_collided(env, &items[i]);
+		if (sync_dir(env, defer, dest->path, items, n, STEP_DONE) == 0) {
+			crash_point(env->crash_at, "after_rename");
+			finish_all(env, items, n);
+		}
+	}
+	if (defer)
+		env->t->defer_sync(env->pool[0], 0);
+	items_free(items, v, n);
 }

@@ -13,7 +13,8 @@
 
 struct deliver_env {
 	const struct transport_ops *t;
-	struct tconn *c;
+	struct tconn **pool;        /* connections to the destination, used in parallel */
+	size_t npool;               /* at least 1; pool[0] does the sequential work */
 	struct manifest *m;
 	const struct route_config *r;
 	const struct logger *lg;

@@ -132,10 +132,22 @@ fail:
 	return KA_ERR;
 }
 
+/* A prepared statement for SQL, compiled once and kept (statements are
+ * string literals, so their address identifies them). Callers reset it. */
 static int prepare(struct manifest *m, const char *sql, sqlite3_stmt **st, char *err)
 {
+	for (size_t i = 0; i < m->ncache; i++) {
+		if (m->cache[i].sql == sql) {
+			*st = m->cache[i].st;
+			sqlite3_reset(*st);
+			sqlite3_clear_bindings(*st);
+			return 0;
+		}
+	}
 	if (sqlite3_prepare_v3(m->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
 		return db_fail(m, err, "preparing a statement");
+	if (m->ncache < MANIFEST_STMTS)
+		m->cache[m->ncache++] = (struct manifest_stmt){ sql, *st };
 	return 0;
 }
 
@@ -165,8 +177,8 @@ int manifest_open(struct manifest *m, const char *path, char *err)
 
 void manifest_close(struct manifest *m)
 {
-	sqlite3_finalize(m->st_seen);
-	sqlite3_finalize(m->st_event);
+	for (size_t i = 0; i < m->ncache; i++)
+		sqlite3_finalize(m->cache[i].st);
 	if (m->db)
 		sqlite3_close(m->db);
 	free(m->path);
@@ -220,11 +232,11 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* Step a one-shot statement that returns no rows, then finalize it. */
+/* Step a statement that returns no rows, then reset it for its next use. */
 static int step_done(struct manifest *m, sqlite3_stmt *st, char *err, const char *what)
 {
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(m, err, what);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -452,7 +464,7 @@ int manifest_get(struct manifest *m, int64_t id, struct mfile *f, char *err)
 	} else {
 		rc = db_fail(m, err, "reading a file");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -481,7 +493,7 @@ int manifest_due(struct manifest *m, const char *route, int64_t now, int64_t **i
 	}
 	if (r != SQLITE_DONE)
 		rc = db_fail(m, err, "listing due files");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -528,7 +540,7 @@ int manifest_deliveries(struct manifest *m, int64_t file_id, struct mdelivery **
 	}
 	if (r != SQLITE_DONE)
 		rc = db_fail(m, err, "reading deliveries");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -593,7 +605,7 @@ int manifest_list(struct manifest *m, const struct mfilter *flt,
 	}
 	if (r != SQLITE_DONE && r != SQLITE_ROW)
 		rc = db_fail(m, err, "listing files");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -618,7 +630,7 @@ int manifest_events(struct manifest *m, int64_t file_id, struct mevent **v, size
 	}
 	if (r != SQLITE_DONE)
 		rc = db_fail(m, err, "reading events");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -643,7 +655,7 @@ char *manifest_shipments(struct manifest *m, int64_t file_id)
 	char *s = NULL;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		s = col_text(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return s ? s : xstrdup("");
 }
 
@@ -701,7 +713,7 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 		if (next && (!s->next_retry || next < s->next_retry))
 			s->next_retry = next;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	rc = prepare(m, "SELECT route, last_cycle, last_ok, last_error FROM routes", &st, err);
 	if (rc != 0)
 		return rc;
@@ -711,7 +723,7 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 		s->last_ok = sqlite3_column_int64(st, 2);
 		s->last_error = col_text(st, 3);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return 0;
 }
 
@@ -743,7 +755,7 @@ int manifest_mailbox_get(struct manifest *m, const char *route, const char *mail
 	} else if (r != SQLITE_DONE) {
 		rc = db_fail(m, err, "reading a mailbox position");
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc;
 }
 
@@ -775,6 +787,6 @@ int manifest_seen_content(struct manifest *m, const char *route, const char *nam
 	bind_text(st, 2, name);
 	bind_text(st, 3, sha256);
 	int r = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : KA_ERR;
 }

@@ -24,11 +24,20 @@ struct sqlite3;
 #define DL_DELIVERED  "delivered"
 #define DL_FAILED     "failed"      /* a resend that did not go through */
 
+#define MANIFEST_STMTS 48
+
+struct manifest_stmt {
+	const char *sql;
+	struct sqlite3_stmt *st;
+};
+
 struct manifest {
 	struct sqlite3 *db;
 	char *path;
 	struct sqlite3_stmt *st_seen;
 	struct sqlite3_stmt *st_event;
+	struct manifest_stmt cache[MANIFEST_STMTS];  /* prepared once, reused */
+	size_t ncache;
 	int in_tx;
 };
 

@@ -230,7 +230,10 @@ static int resend_to(struct pipeline *p, const struct route_config *r, struct mf
 	char *ships = manifest_shipments(&a->m, f->id);
 	struct dfile df = { .f = f, .d = &d, .shipments = ships };
 	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at };
-	rc = conns_get(&p->conns, dest, &env.t, &env.c, err);
+	struct tconn *c = NULL;
+	env.pool = &c;
+	env.npool = 1;
+	rc = conns_get(&p->conns, dest, &env.t, &c, err);
 	if (rc == 0) {
 		deliver_batch(&env, dest, &df, 1);
 		rc = df.rc;

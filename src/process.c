@@ -135,13 +135,8 @@ static int ensure_deliveries(struct manifest *m, const struct route_config *r,
 	int rc = manifest_deliveries(m, f->id, dv, dn, err);
 	if (rc != 0 || *dn > 0)
 		return rc;
-	rc = manifest_begin(m, err);
 	for (size_t i = 0; rc == 0 && i < r->ndests; i++)
 		rc = manifest_add_delivery(m, f->id, r->dests[i].text, 0, NULL, err);
-	if (rc == 0)
-		rc = manifest_commit(m, err);
-	else
-		manifest_rollback(m);
 	if (rc == 0)
 		rc = manifest_deliveries(m, f->id, dv, dn, err);
 	return rc;
@@ -181,8 +176,13 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 	if (k == 0)
 		goto out;
 	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at };
+	struct tconn *pool[16];
+	int want = dest->remote ? dest->remote->sessions : 1;
+	if (want > (int)(k < 16 ? k : 16))
+		want = (int)(k < 16 ? k : 16);
 	char err[ERRLEN];
-	int rc = conns_get(&p->conns, dest, &env.t, &env.c, err);
+	int rc = conns_pool(&p->conns, dest, want, &env.t, pool, &env.npool, err);
+	env.pool = pool;
 	if (rc == 0)
 		deliver_batch(&env, dest, dv, k);
 	int transient = 0;
@@ -225,16 +225,27 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 {
 	struct app *a = p->a;
 	struct pending *pv = xcalloc(n, sizeof(*pv));
+	char err[ERRLEN];
+	int txrc = manifest_begin(&a->m, err);
 	for (size_t i = 0; i < n; i++) {
 		pv[i].f = files[i];
-		pv[i].rc = ensure_deliveries(&a->m, r, files[i], &pv[i].dv, &pv[i].dn, pv[i].err);
+		pv[i].rc = txrc ? txrc : ensure_deliveries(&a->m, r, files[i], &pv[i].dv, &pv[i].dn,
+							   pv[i].err);
+		if (txrc)
+			snprintf(pv[i].err, ERRLEN, "%s", err);
 		pv[i].shipments = manifest_shipments(&a->m, files[i]->id);
 	}
+	if (txrc == 0 && manifest_commit(&a->m, err) != 0)
+		for (size_t i = 0; i < n; i++) {
+			pv[i].rc = KA_TRANSIENT;
+			snprintf(pv[i].err, ERRLEN, "%s", err);
+		}
 	for (size_t d = 0; d < r->ndests; d++)
 		deliver_dest(p, r, &r->dests[d], pv, n);
+	/* One transaction settles the whole batch. */
+	txrc = manifest_begin(&a->m, err);
 	for (size_t i = 0; i < n; i++) {
 		struct pending *pf = &pv[i];
-		char err[ERRLEN];
 		if (pf->rc != 0) {
 			fail_file(p, r, pf->f, pf->rc, pf->err);
 		} else {
@@ -252,6 +263,8 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 		mdeliveries_free(pf->dv, pf->dn);
 		free(pf->shipments);
 	}
+	if (txrc == 0 && manifest_commit(&a->m, err) != 0)
+		log_event(&a->lg, LOG_ERROR, "manifest_error", "error=%s", err);
 	free(pv);
 }
 
@@ -341,6 +354,8 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 	struct mfile **pending = xcalloc(n, sizeof(*pending));
 	size_t np = 0, loaded = 0;
 	char err[ERRLEN];
+	/* Parse results of the whole batch in one transaction. */
+	int txrc = manifest_begin(&a->m, err);
 	for (size_t i = 0; i < n; i++) {
 		if (manifest_get(&a->m, ids[i], &files[loaded], err) != 0)
 			continue;
@@ -350,8 +365,13 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 		if (strcmp(f->state, ST_PENDING) == 0)
 			pending[np++] = f;
 	}
+	if (txrc == 0 && manifest_commit(&a->m, err) != 0)
+		np = 0;  /* not recorded: the next cycle validates them again */
 	if (np > 0)
 		deliver_files(p, r, pending, np);
+	/* Sources finished first, then recorded together: a crash in between
+	 * finds them gone and records them then. */
+	txrc = manifest_begin(&a->m, err);
 	for (size_t i = 0; i < loaded && !*a->stop; i++) {
 		struct mfile *f = &files[i];
 		int finish = strcmp(f->state, ST_DELIVERED) == 0 ||
@@ -359,6 +379,8 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 		if (finish)
 			finish_file(p, r, f);
 	}
+	if (txrc == 0 && manifest_commit(&a->m, err) != 0)
+		log_event(&a->lg, LOG_ERROR, "manifest_error", "error=%s", err);
 	for (size_t i = 0; i < loaded; i++)
 		mfile_release(&files[i]);
 	free(files);

@@ -46,6 +46,7 @@ struct send_info {
 struct transport_ops {
 	const char *type;              /* the [remote] type = value; "local" for paths */
 	const char *const *keys;       /* keys allowed in [remote NAME], NULL-terminated */
+	int sessions;                  /* default connections per remote for delivery (0 = 1) */
 
 	/* Check a [remote] section's values without connecting (config load). */
 	void (*check_remote)(const struct remote_config *rc, const char *file, struct diag *d);
