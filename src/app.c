@@ -12,19 +12,6 @@
 
 #include "common.h"
 
-static void mkdir_parents(const char *path)
-{
-	char *p = xstrdup(path);
-	for (char *c = p + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		mkdir(p, 0755);
-		*c = '/';
-	}
-	free(p);
-}
-
 /* One process at a time runs cycles on a manifest: flock on MANIFEST.lock,
  * which holds the owner's pid for the error message. */
 static int take_lock(struct app *a)

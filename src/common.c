@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void oom(size_t n)
@@ -160,6 +161,19 @@ uint64_t random_u64(void)
 	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 		v = (uint64_t)now_ms() * 6364136223846793005ULL;
 	return v;
+}
+
+void mkdir_parents(const char *path)
+{
+	char *p = xstrdup(path);
+	for (char *c = p + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		mkdir(p, 0755);
+		*c = '/';
+	}
+	free(p);
 }
 
 char *name_numbered(const char *name, int k)

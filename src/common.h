@@ -50,6 +50,10 @@ char *path_join(const char *dir, const char *name);
 /* Last component of a path (pointer into s). */
 const char *path_base(const char *s);
 
+/* Create the missing parent directories of PATH (not PATH itself), best
+ * effort: the caller's own open or mkdir reports what went wrong. */
+void mkdir_parents(const char *path);
+
 /* NAME with counter K before the extension: a.csv → a-2.csv. Caller frees. */
 char *name_numbered(const char *name, int k);
 

@@ -36,16 +36,8 @@ int spool_open(struct spool *s, const char *dir, char *err)
 	s->dir = xstrdup(dir);
 	s->objects = path_join(dir, "objects");
 	s->tmp = path_join(dir, "tmp");
-	/* mkdir -p for the spool itself, then its two directories. */
-	char *p = xstrdup(dir);
-	for (char *c = p + 1; *c; c++) {
-		if (*c != '/')
-			continue;
-		*c = '\0';
-		mkdir(p, 0755);
-		*c = '/';
-	}
-	free(p);
+	/* The spool's parents, then the spool and its two directories. */
+	mkdir_parents(dir);
 	int rc = ensure_dir(dir, err);
 	if (rc == 0)
 		rc = ensure_dir(s->objects, err);
