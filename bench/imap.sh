@@ -70,6 +70,40 @@ awk -v n="$n" -v t0="$t0" -v t1="$t1" -v os="$ours_s" -v orate="$ours_rate" -v c
 	printf "peer: curl UID=[1-%d] + python3 email: messages=%d payloads=%d seconds=%.3f msgs_per_s=%.1f\n", n, n, pp, t1 - t0, peer
 	printf "result: ours %.1f msgs/s, peer %.1f msgs/s, ratio ours/peer = %.2f, IMAP commands per message = %s\n", orate, peer, orate / peer, cpm
 }'
+# The whole agent: `kargo-agent once` with a mailbox route (staging into the
+# spool with sha256, manifest, delivery to a local directory), then a second
+# `once` that must fetch nothing again.
+cat > "$dir/agent.ini" <<INI
+[agent]
+spool_dir = $dir/agent/spool
+manifest = $dir/agent/manifest.db
+stable_seconds = 0
+log_level = debug
+[remote mailbox]
+type = imap
+url = imaps://127.0.0.1:$IMAPS_PORT
+user = $IMAP_USER
+password_file = $IMAP_PASSWORD_FILE
+ca_file = $CA_FILE
+[route intake]
+source = mailbox:INBOX
+pattern = *.csv
+dest = $dir/agent-out
+format = text
+after = keep
+INI
+[ -x "$build/kargo-agent" ] || make -C "$build" -j2 kargo-agent >/dev/null
+t0=$(date +%s.%N)
+"$build/kargo-agent" -c "$dir/agent.ini" once >/dev/null 2>"$dir/agent1.log"
+t1=$(date +%s.%N)
+"$build/kargo-agent" -c "$dir/agent.ini" once >/dev/null 2>"$dir/agent2.log"
+got=$(ls "$dir/agent-out" | wc -l)
+c1=$(sed -n 's/.*event=imap_closed .*commands=\([0-9]*\).*/\1/p' "$dir/agent1.log" | head -1)
+c2=$(sed -n 's/.*event=imap_closed .*commands=\([0-9]*\).*/\1/p' "$dir/agent2.log" | head -1)
+f2=$(grep -c 'event=staged' "$dir/agent2.log" || true)
+awk -v n="$n" -v got="$got" -v t0="$t0" -v t1="$t1" -v c1="$c1" -v c2="$c2" -v f2="$f2" 'BEGIN {
+	printf "agent: kargo-agent once: messages=%d files=%d seconds=%.3f msgs_per_s=%.1f IMAP commands=%d (%.2f per message); next once: %d commands (no FETCH), %d files staged again\n", n, got, t1 - t0, n / (t1 - t0), c1, c1 / n, c2, f2
+}'
 # Same bytes out of both pipelines.
 a=$(cat "$dir"/ours/* | sha256sum | cut -c1-16)
 b=$(cat "$dir"/curl-out/* | sha256sum | cut -c1-16)

@@ -542,6 +542,8 @@ void imap_close(struct imap_conn *c)
 {
 	if (!c)
 		return;
+	log_event(c->lg, LOG_DEBUG, "imap_closed", "server=%s commands=%lu", c->cfg.host,
+		  c->commands);
 	if (c->h)
 		curl_easy_cleanup(c->h);  /* sends LOGOUT on a live connection */
 	mailcfg_release(&c->cfg);
