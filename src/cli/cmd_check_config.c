@@ -7,19 +7,25 @@
 #include "cli.h"
 #include "conns.h"
 
-/* Readable source directory: list it. */
+/* Readable source: list the directory, or select the mailbox. */
 static int check_source(struct conns *cs, const struct route_config *r)
 {
 	const struct transport_ops *t;
 	struct tconn *c;
 	struct tlist l = { 0 };
-	char err[ERRLEN];
+	char err[ERRLEN], what[64] = "";
+	uint32_t uidvalidity = 0;
 	int rc = conns_get(cs, &r->source, &t, &c, err);
-	if (rc == 0)
+	if (rc == 0 && t->mailbox_select) {
+		rc = t->mailbox_select(c, r->source.path, &uidvalidity, err);
+		snprintf(what, sizeof(what), "logged in, mailbox selected (UIDVALIDITY %u)",
+			 uidvalidity);
+	} else if (rc == 0) {
 		rc = t->list(c, r->source.path, &l, err);
+		snprintf(what, sizeof(what), "readable, %zu entries", l.n);
+	}
 	if (rc == 0)
-		printf("ok    [route %s] source %s: readable, %zu entries\n", r->name,
-		       r->source.text, l.n);
+		printf("ok    [route %s] source %s: %s\n", r->name, r->source.text, what);
 	else
 		printf("FAIL  [route %s] source %s: %s\n", r->name, r->source.text, err);
 	tlist_release(&l);
@@ -34,8 +40,12 @@ static int check_dest(struct conns *cs, const struct route_config *r, const stru
 	char err[ERRLEN];
 	int rc = conns_get(cs, ep, &t, &c, err);
 	if (rc == 0 && t->send) {
-		printf("ok    [route %s] dest %s: connected\n", r->name, ep->text);
-		return 0;
+		rc = t->probe ? t->probe(c, err) : 0;
+		if (rc == 0)
+			printf("ok    [route %s] dest %s: logged in\n", r->name, ep->text);
+		else
+			printf("FAIL  [route %s] dest %s: %s\n", r->name, ep->text, err);
+		return rc;
 	}
 	char *probe = xasprintf("%s/.kargo-agent-probe-%d", ep->path, (int)getpid());
 	if (rc == 0)

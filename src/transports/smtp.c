@@ -419,5 +419,6 @@ const struct transport_ops transport_smtp = {
 	.check_remote = smtp_check_remote,
 	.connect = smtp_connect,
 	.send = smtp_send,
+	.probe = smtp_probe,
 	.close = smtp_close,
 };

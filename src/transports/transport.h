@@ -114,6 +114,8 @@ struct transport_ops {
 	 * deliver LOCAL_PATH as one message; done when the server accepted it. */
 	int (*send)(struct tconn *c, const char *local_path, const struct send_info *info,
 		    char *err);
+	/* Optional, for check-config on message sinks: log in, send nothing. */
+	int (*probe)(struct tconn *c, char *err);
 
 	void (*close)(struct tconn *c);
 };

@@ -101,6 +101,13 @@ ka once; ka once
 assert_eq "delete: the file was taken" yes "$([ -f "$T/received/delete-me.csv" ] && echo yes || echo no)"
 assert_eq "delete: the message is gone from the server" "$before" "$(msgs "$MAILDIR")"
 
+# check-config logs into both servers.
+mail_config seen
+ka check-config
+assert_eq "check-config with good credentials exits 0" 0 "$RC"
+assert_match "IMAP login and mailbox checked" "ok +\\[route intake\\] source mailbox:INBOX: logged in, mailbox selected" "$T/stdout"
+assert_match "SMTP login checked" "ok +\\[route send\\] dest mailer:intake: logged in" "$T/stdout"
+
 # Refusals.
 umask 077; echo wrong >"$T/wrong.secret"; umask 022
 mail_config seen "ca_file = $CA_FILE" "$T/wrong.secret"
