@@ -41,6 +41,9 @@ static const struct command commands[] = {
 	  "problem; then connect to every remote and check the routes' directories.\n"
 	  "Exit 0 all good, 78 configuration errors, 69 a remote or directory failed.",
 	  "check-config [--offline]" },
+	{ "verify", cmd_verify, "Check the manifest against the spool: every file's spool copy "
+	  "exists with its recorded size and sha256, and every delivered file has all its "
+	  "deliveries confirmed. One line per problem.\nExit 0 consistent, 65 not.", "verify" },
 };
 
 const struct command *command_find(const char *name)

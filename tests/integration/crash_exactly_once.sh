@@ -28,5 +28,7 @@ EOF2
 		"$(sql "select count(*) from events where event='delivered'")"
 	assert_eq "$point: every file done" 20 "$(sql "select count(*) from files where state='done'")"
 	assert_eq "$point: sources finished (deleted)" 0 "$(count_files "$T/in")"
+	ka verify
+	assert_eq "$point: verify finds manifest and spool consistent" 0 "$RC"
 done
 finish

@@ -28,6 +28,17 @@ assert_eq "spool copy has those bytes" "$(sha256sum "$T/in/file-7.csv" | cut -c1
 	"$(sha256sum "$(sql "select spool_path from files where name='file-7.csv'")" | cut -c1-64)"
 assert_match "delivered events logged as logfmt" '^ts=[^ ]+ level=info event=delivered file=[0-9]+ route=r1 ' "$T/stderr"
 
+ka verify
+assert_eq "verify: manifest and spool agree" 0 "$RC"
+assert_match "verify counts every file" "verify: 1004 files, 0 problems" "$T/stdout"
+# A damaged spool copy is found.
+victim=$(sql "select spool_path from files where name='file-9.csv'")
+printf 'x' >>"$victim"
+ka verify
+assert_eq "verify exits 65 on a damaged spool copy" 65 "$RC"
+assert_match "and names the file" "file [0-9]+ \\(r1, file-9.csv\\): spool copy has 3001 bytes" "$T/stdout"
+truncate -s 3000 "$victim"
+
 # A second cycle carries nothing again.
 ka once
 assert_eq "second once exits 0" 0 "$RC"
