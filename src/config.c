@@ -434,8 +434,10 @@ static void load_named(struct loader *ld, dictionary *ini, struct config *cfg, i
 static void check_route_formats(struct loader *ld, struct config *cfg)
 {
 	struct formats *f = NULL;
-	if (formats_load(cfg, &f, ld->d) != 0)
+	if (formats_load(cfg, &f, ld->d) != 0) {
+		formats_free(f);
 		return;
+	}
 	for (size_t i = 0; i < cfg->nroutes; i++)
 		if (!format_known(f, cfg->routes[i].format))
 			diag_add(ld->d, "%s: [route %s] format: unknown format '%s'", ld->file,

@@ -40,7 +40,8 @@ struct parse_result {
 struct formats;  /* built-in formats plus the config's [format NAME] profiles */
 
 /* Build the format table from CFG's [format NAME] sections; problems go to D.
- * Returns 0 or -1. CFG may be NULL (built-ins only). */
+ * Returns 0 or -1; *OUT is set either way and freed with formats_free. CFG
+ * may be NULL (built-ins only). */
 int formats_load(const struct config *cfg, struct formats **out, struct diag *d);
 void formats_free(struct formats *f);
 

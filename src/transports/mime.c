@@ -342,7 +342,7 @@ int mime_extract(const void *msg, size_t len, const struct mime_limits *lim,
 out:
 	if (rc != 0) {
 		/* Nothing is guessed out of a broken message: drop what was found. */
-		struct mime_payloads tail = { out->v + first, out->n - first, 0 };
+		struct mime_payloads tail = { out->v ? out->v + first : NULL, out->n - first, 0 };
 		for (size_t i = 0; i < tail.n; i++) {
 			free(tail.v[i].name);
 			free(tail.v[i].content_type);
