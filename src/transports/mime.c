@@ -207,7 +207,8 @@ static int part_bytes(struct walk *w, GMimePart *part, const char *path,
 	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
 	*len = ba->len;
 	*data = xmalloc(ba->len);
-	memcpy(*data, ba->data, ba->len);
+	if (ba->len)  /* an empty part may have no buffer at all */
+		memcpy(*data, ba->data, ba->len);
 out:
 	g_object_unref(ms);
 	return rc;
