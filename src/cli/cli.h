@@ -41,6 +41,8 @@ int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 
 /* Print NAME's usage; returns EX_OK for --help, EX_USAGE otherwise. */
 int cli_usage(const char *name, int ok);
+/* Parse CMD's --since: a date, a date-time or an age; 0, or -1 with a message. */
+int cli_parse_since(const char *cmd, const char *arg, int64_t *out);
 /* Parse a positive count (--limit); 0, or -1 with a message on stderr. */
 int cli_parse_count(const char *s, int64_t *out);
 /* Parse a positive file id; 0 and a message on stderr when not one. */

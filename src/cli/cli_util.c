@@ -36,6 +36,15 @@ int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 	return -1;
 }
 
+int cli_parse_since(const char *cmd, const char *arg, int64_t *out)
+{
+	if (parse_time_arg(arg, now_s(), out) == 0)
+		return 0;
+	fprintf(stderr, "kargo-agent %s: --since '%s' is not a date (2026-11-23, "
+		"2026-11-23T08:00:00Z) or an age (30m, 2h, 7d)\n", cmd, arg);
+	return -1;
+}
+
 int cli_parse_count(const char *s, int64_t *out)
 {
 	char *end;

@@ -58,12 +58,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 				return EX_USAGE;
 			break;
 		case 't':
-			if (parse_time_arg(optarg, now_s(), &flt.since) != 0) {
-				fprintf(stderr, "kargo-agent list: --since '%s' is not a date "
-					"(2026-11-23, 2026-11-23T08:00:00Z) or an age (30m, 2h, 7d)\n",
-					optarg);
+			if (cli_parse_since("list", optarg, &flt.since) != 0)
 				return EX_USAGE;
-			}
 			break;
 		default: return cli_usage("list", ch == 'h');
 		}

@@ -88,11 +88,8 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 			}
 			break;
 		case 't':
-			if (parse_time_arg(optarg, now_s(), &flt.since) != 0) {
-				fprintf(stderr, "kargo-agent resend: --since '%s' is not a date or "
-					"an age (2h, 7d)\n", optarg);
+			if (cli_parse_since("resend", optarg, &flt.since) != 0)
 				return EX_USAGE;
-			}
 			by_filter = 1;
 			break;
 		default: return cli_usage("resend", ch == 'h');
