@@ -117,8 +117,11 @@ static int stage_one(struct pipeline *p, struct route_state *rs,
 	if (rc != 0)
 		return rc;
 	char *path = source_path(&r->source, cd->e.name);
-	rc = t->get(c, path, spool_write, &w, err);
+	struct sink to = { spool_write, spool_write_at, &w };
+	rc = t->get(c, path, &to, err);
 	free(path);
+	if (rc == 0)
+		rc = spool_take_tail(&w, err);
 	if (rc == 0 && w.size != cd->e.size) {
 		/* It changed while we copied it: not stable after all. */
 		snprintf(err, ERRLEN, "%s changed while being copied (%lld bytes, listed %lld)",

@@ -16,6 +16,8 @@
 
 #include "common.h"
 
+#define SPOOL_TAIL_BUF (1024 * 1024)
+
 static int errno_fail(char *err, const char *what, const char *path)
 {
 	int e = errno;
@@ -59,7 +61,7 @@ int spool_begin(struct spool *s, struct spool_writer *w, char *err)
 	memset(w, 0, sizeof(*w));
 	w->tmp_path = xasprintf("%s/in.%d.%016llx", s->tmp, (int)getpid(),
 				(unsigned long long)random_u64());
-	w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	w->fd = open(w->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (w->fd < 0) {
 		int rc = errno_fail(err, "create", w->tmp_path);
 		free(w->tmp_path);
@@ -93,6 +95,52 @@ int spool_write(void *writer, const void *buf, size_t len)
 	sha256_update(&w->hash, buf, len);
 	w->size += (int64_t)len;
 	return 0;
+}
+
+int spool_write_at(void *writer, const void *buf, size_t len, int64_t offset)
+{
+	struct spool_writer *w = writer;
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = pwrite(w->fd, p, len, (off_t)offset);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return (errno == ENOSPC || errno == EDQUOT) ? KA_NOSPACE : KA_ERR;
+		p += n;
+		len -= (size_t)n;
+		offset += n;
+	}
+	return 0;
+}
+
+int spool_take_tail(struct spool_writer *w, char *err)
+{
+	struct stat st;
+	if (fstat(w->fd, &st) != 0)
+		return errno_fail(err, "stat", w->tmp_path);
+	char *buf = NULL;
+	int rc = 0;
+	while (w->size < (int64_t)st.st_size) {
+		if (!buf)
+			buf = xmalloc(SPOOL_TAIL_BUF);
+		ssize_t n = pread(w->fd, buf, SPOOL_TAIL_BUF, (off_t)w->size);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = errno_fail(err, "read", w->tmp_path);
+			break;
+		}
+		if (n == 0) {
+			snprintf(err, ERRLEN, "spool: %s ended early", w->tmp_path);
+			rc = KA_ERR;
+			break;
+		}
+		sha256_update(&w->hash, buf, (size_t)n);
+		w->size += n;
+	}
+	free(buf);
+	return rc;
 }
 
 int spool_commit(struct spool *s, struct spool_writer *w, char sha[SHA256_HEX],

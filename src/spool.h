@@ -29,6 +29,13 @@ void spool_release(struct spool *s);
 int spool_begin(struct spool *s, struct spool_writer *w, char *err);
 /* A sink_fn: append bytes to the copy and the digest. */
 int spool_write(void *writer, const void *buf, size_t len);
+/* A sink_at_fn: write bytes beyond the appended ones at their offset (a
+ * transport fetching parts in parallel); thread-safe. spool_take_tail
+ * digests them once every part is in. */
+int spool_write_at(void *writer, const void *buf, size_t len, int64_t offset);
+/* Digest the bytes written at offsets past the appended ones and count
+ * them in the size. A no-op when spool_write_at was not used. */
+int spool_take_tail(struct spool_writer *w, char *err);
 /* Move the copy to objects/SHA256. Sets sha, *size and *path (caller frees).
  * Not durable until spool_sync. */
 int spool_commit(struct spool *s, struct spool_writer *w, char sha[SHA256_HEX],

@@ -95,7 +95,7 @@ static int local_stat(struct tconn *c, const char *path, struct tentry *out, cha
 	return 0;
 }
 
-static int local_get(struct tconn *c, const char *path, sink_fn fn, void *ctx, char *err)
+static int local_get(struct tconn *c, const char *path, const struct sink *to, char *err)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -111,7 +111,7 @@ static int local_get(struct tconn *c, const char *path, sink_fn fn, void *ctx, c
 		}
 		if (n == 0)
 			break;
-		rc = fn(ctx, c->buf, (size_t)n);
+		rc = to->write(to->ctx, c->buf, (size_t)n);
 		if (rc != 0) {
 			snprintf(err, ERRLEN, "cannot store %s", path);
 			break;

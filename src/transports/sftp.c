@@ -23,7 +23,8 @@
 
 static const char *const sftp_keys[] = {
 	"host", "port", "user", "key", "passphrase_file", "password_file", "known_hosts",
-	"accept_new_host_key", "connect_timeout", "io_timeout", "keepalive", NULL,
+	"accept_new_host_key", "connect_timeout", "io_timeout", "keepalive",
+	"download_streams", "download_split_mib", NULL,
 };
 
 static void sftp_check_remote(const struct remote_config *rc, const char *file, struct diag *d)
@@ -286,7 +287,7 @@ out:
 
 /* Make the session usable: reopen it after a drop. *fresh says whether it
  * was (re)opened now, so a failure cannot be blamed on a stale session. */
-static int sftp_ready(struct tconn *c, int *fresh, char *err)
+int sftp_ready(struct tconn *c, int *fresh, char *err)
 {
 	*fresh = 0;
 	if (c->s && c->broken)
@@ -313,49 +314,63 @@ static int sftp_ready(struct tconn *c, int *fresh, char *err)
  * tried once more on a new session (servers drop idle sessions). When
  * reconnecting fails, the caller returns that failure instead: it says
  * more (refused, or a host key that changed meanwhile). */
-static int sftp_retry(struct tconn *c, int rc, int fresh)
+int sftp_retry(struct tconn *c, int rc, int fresh)
 {
 	return rc == KA_TRANSIENT && c->broken && !fresh;
+}
+
+/* A tconn for options O (taken over), not connected yet. */
+static struct tconn *tconn_new(struct sftp_opts *o, const struct logger *lg)
+{
+	struct tconn *c = xcalloc(1, sizeof(*c));
+	c->sock = -1;
+	c->lg = lg;
+	c->o = *o;
+	c->label = xasprintf("sftp %s:%d", c->o.host, c->o.port);
+	c->buf = xmalloc(SFTP_BUF);
+	return c;
+}
+
+struct tconn *sftp_clone(const struct tconn *c)
+{
+	struct sftp_opts o;
+	sftp_opts_copy(&o, &c->o);
+	return tconn_new(&o, c->lg);
+}
+
+void sftp_release(struct tconn *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < SFTP_MAX_STREAMS - 1; i++)
+		sftp_release(c->peer[i]);
+	sftp_drop(c);
+	free(c->buf);
+	free(c->label);
+	sftp_opts_release(&c->o);
+	free(c);
 }
 
 static int sftp_connect(const struct remote_config *rc, const struct logger *lg,
 			struct tconn **out, char *err)
 {
 	struct diag d = { 0 };
-	struct tconn *c = xcalloc(1, sizeof(*c));
-	c->sock = -1;
-	c->lg = lg;
-	if (sftp_opts_parse(rc, "config", &d, &c->o) != 0) {
+	struct sftp_opts o;
+	if (sftp_opts_parse(rc, "config", &d, &o) != 0) {
 		snprintf(err, ERRLEN, "%s", d.msgs[0]);
 		diag_release(&d);
-		sftp_opts_release(&c->o);
-		free(c);
+		sftp_opts_release(&o);
 		return KA_PERMANENT;
 	}
 	diag_release(&d);
-	c->label = xasprintf("sftp %s:%d", c->o.host, c->o.port);
-	c->buf = xmalloc(SFTP_BUF);
+	struct tconn *c = tconn_new(&o, lg);
 	int r = sftp_open(c, err);
 	if (r) {
-		free(c->label);
-		free(c->buf);
-		sftp_opts_release(&c->o);
-		free(c);
+		sftp_release(c);
 		return r;
 	}
 	*out = c;
 	return 0;
-}
-
-static void sftp_close(struct tconn *c)
-{
-	if (!c)
-		return;
-	sftp_drop(c);
-	free(c->buf);
-	free(c->label);
-	sftp_opts_release(&c->o);
-	free(c);
 }
 
 /* ---- operations ---- */
@@ -450,52 +465,6 @@ static int sftp_stat(struct tconn *c, const char *path, struct tentry *out, char
 	rc = stat_once(c, path, out, err);
 	if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
 		rc = stat_once(c, path, out, err);
-	return rc;
-}
-
-/* Stream PATH to FN with 1 MiB reads (libssh2 keeps several requests in
- * flight per read). *started is set once FN has seen bytes. */
-static int get_once(struct tconn *c, const char *path, sink_fn fn, void *ctx, int *started,
-		    char *err)
-{
-	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open(c->sftp, path, LIBSSH2_FXF_READ, 0);
-	if (!h)
-		return sftp_fail(c, "cannot open", path, err);
-	int rc = 0;
-	/* libssh2 keeps several times the buffer in read requests in flight: a
-	 * 1 MiB first read of a 4 KiB file costs a hundred requests answered
-	 * with EOF. Start small and grow to 1 MiB as the file proves large. */
-	size_t want = SFTP_FIRST_READ;
-	for (;;) {
-		ssize_t n = libssh2_sftp_read(h, c->buf, want);
-		if (want < SFTP_BUF)
-			want *= 2;
-		if (n == 0)
-			break;
-		if (n < 0) {
-			rc = sftp_fail(c, "cannot read", path, err);
-			break;
-		}
-		*started = 1;
-		rc = fn(ctx, c->buf, (size_t)n);
-		if (rc != 0) {
-			snprintf(err, ERRLEN, "%s: cannot store %s locally", c->label, path);
-			break;
-		}
-	}
-	if (libssh2_sftp_close_handle(h) != 0 && rc == 0)
-		rc = sftp_fail(c, "cannot close", path, err);
-	return rc;
-}
-
-static int sftp_get(struct tconn *c, const char *path, sink_fn fn, void *ctx, char *err)
-{
-	int fresh, started = 0, rc = sftp_ready(c, &fresh, err);
-	if (rc)
-		return rc;
-	rc = get_once(c, path, fn, ctx, &started, err);
-	if (!started && sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
-		rc = get_once(c, path, fn, ctx, &started, err);
 	return rc;
 }
 
@@ -711,5 +680,5 @@ const struct transport_ops transport_sftp = {
 	.rename = sftp_rename,
 	.remove = sftp_remove,
 	.mkdirs = sftp_mkdirs,
-	.close = sftp_close,
+	.close = sftp_release,
 };

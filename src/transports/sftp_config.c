@@ -51,6 +51,23 @@ void sftp_opts_release(struct sftp_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void sftp_opts_copy(struct sftp_opts *dst, const struct sftp_opts *src)
+{
+	*dst = *src;
+	dst->name = dup_or_null(src->name);
+	dst->host = dup_or_null(src->host);
+	dst->user = dup_or_null(src->user);
+	dst->key = dup_or_null(src->key);
+	dst->passphrase_file = dup_or_null(src->passphrase_file);
+	dst->password_file = dup_or_null(src->password_file);
+	dst->known_hosts = dup_or_null(src->known_hosts);
+}
+
 /* Parse RC into O, adding every problem to D. Returns 0 or -1. */
 int sftp_opts_parse(const struct remote_config *rc, const char *file, struct diag *d,
 		      struct sftp_opts *o)
@@ -68,6 +85,8 @@ int sftp_opts_parse(const struct remote_config *rc, const char *file, struct dia
 	o->connect_timeout = opt_int(rc, file, d, "connect_timeout", 10, 1, 3600);
 	o->io_timeout = opt_int(rc, file, d, "io_timeout", 60, 1, 86400);
 	o->keepalive = opt_int(rc, file, d, "keepalive", 30, 0, 86400);
+	o->streams = opt_int(rc, file, d, "download_streams", 2, 1, SFTP_MAX_STREAMS);
+	o->split_bytes = (int64_t)opt_int(rc, file, d, "download_split_mib", 64, 1, 1 << 20) << 20;
 	if (!o->key && !o->password_file)
 		diag_add(d, "%s: [remote %s] key: neither key nor password_file is set",
 			 file, rc->sec.name);

@@ -23,6 +23,8 @@ struct sftp_opts {
 	int connect_timeout;    /* seconds */
 	int io_timeout;         /* seconds */
 	int keepalive;          /* seconds, 0 = off */
+	int streams;            /* sessions for one large download (1 = no split) */
+	int64_t split_bytes;    /* files from this size are split across streams */
 };
 
 /* Parse a [remote] section into O, adding every problem to D as
@@ -31,6 +33,10 @@ struct sftp_opts {
 int sftp_opts_parse(const struct remote_config *rc, const char *file, struct diag *d,
 		    struct sftp_opts *o);
 void sftp_opts_release(struct sftp_opts *o);
+/* A deep copy of SRC into DST. */
+void sftp_opts_copy(struct sftp_opts *dst, const struct sftp_opts *src);
+
+#define SFTP_MAX_STREAMS 8
 
 /* One SSH session with its SFTP channel. Used by one thread at a time. */
 struct tconn {
@@ -46,6 +52,8 @@ struct tconn {
 	int broken;             /* the connection dropped: reconnect first */
 	int no_fsync;           /* the server has no fsync@openssh.com */
 	char *buf;              /* SFTP_BUF bytes for get and put */
+	struct tconn *peer[SFTP_MAX_STREAMS - 1];  /* extra sessions for split downloads */
+	int no_peers;           /* opening an extra session failed: do not split */
 };
 
 #define SFTP_BUF (1024 * 1024)
@@ -76,6 +84,18 @@ void sftp_hostkey_fingerprint(LIBSSH2_SESSION *s, char *buf, size_t len);
  * or another negative code with err filled. */
 int sftp_posix_rename(struct tconn *c, const char *from, const char *to, char *err);
 void sftp_ext_close(struct tconn *c);
+
+/* Make the session usable, reopening it after a drop; *fresh says whether
+ * it was (re)opened now (sftp.c). */
+int sftp_ready(struct tconn *c, int *fresh, char *err);
+/* Should a call that failed with RC be tried once more on a new session? */
+int sftp_retry(struct tconn *c, int rc, int fresh);
+/* A new, unconnected tconn with C's options (sftp_ready connects it). */
+struct tconn *sftp_clone(const struct tconn *c);
+void sftp_release(struct tconn *c);
+
+/* Fetch PATH into TO, over several sessions for large files (sftp_get.c). */
+int sftp_get(struct tconn *c, const char *path, const struct sink *to, char *err);
 
 /* Map the session's last error to a code; marks the connection broken when
  * the failure was the transport's, not the file's. Fills err with

@@ -32,6 +32,19 @@ void tlist_release(struct tlist *l);
 
 /* Receives downloaded bytes; returns 0 or a negative enum ka_err to abort. */
 typedef int (*sink_fn)(void *ctx, const void *buf, size_t len);
+/* Receives bytes at an offset; called from several threads at once. */
+typedef int (*sink_at_fn)(void *ctx, const void *buf, size_t len, int64_t offset);
+
+/* Where get() puts a file's bytes. Bytes from offset 0 arrive in order
+ * through write. A transport may fetch a large file in parallel parts: then
+ * [0, K) still comes through write, and the bytes from K to the end through
+ * write_at, each at its offset, possibly from other threads. write_at NULL:
+ * the sink takes bytes in order only. */
+struct sink {
+	sink_fn write;
+	sink_at_fn write_at;
+	void *ctx;
+};
 
 struct tconn;  /* a transport's open connection (opaque) */
 
@@ -61,8 +74,8 @@ struct transport_ops {
 	/* Size, mtime and type of PATH; KA_NOENT if absent. */
 	int (*stat)(struct tconn *c, const char *path, struct tentry *out, char *err);
 
-	/* Stream PATH's bytes to FN. */
-	int (*get)(struct tconn *c, const char *path, sink_fn fn, void *ctx, char *err);
+	/* Fetch PATH's bytes into TO. */
+	int (*get)(struct tconn *c, const char *path, const struct sink *to, char *err);
 
 	/* Create or truncate PATH and write LOCAL_PATH's bytes to it, durably
 	 * (fsync where the transport can). PATH's directory exists. */

@@ -23,9 +23,11 @@ mkdir -p "$T/in" "$T/back"
 make_files "$T/in" 30 3000
 : > "$T/in/empty.csv"
 head -c 10485760 /dev/urandom > "$T/in/ten mib ünïcødé ✓.csv"
+head -c 3146505 /dev/urandom > "$T/in/three mib and some.csv"
 printf 'x' > "$T/in/name with spaces.csv"
 sums "$T/in" > "$T/before.sums"
-{ remote; cat <<EOF2
+# Downloads of 1 MiB or more come in 3 parts over 3 sessions.
+{ remote; printf 'download_streams = 3\ndownload_split_mib = 1\n\n'; cat <<EOF2
 [route up]
 source = $T/in
 dest = srv:$D/inbox
@@ -44,13 +46,18 @@ assert_eq "check-config connects and verifies the host key" 0 "$RC"
 assert_match "check-config reports the SFTP destination" "ok +\[route up\] dest srv:.*writable" "$T/stdout"
 ka once
 assert_eq "once exits 0" 0 "$RC"
+cp "$T/stderr" "$T/once.stderr"
 ka once
+assert_eq "the 10 MiB file downloaded in 3 parts" 1 "$(grep -c 'event=sftp_split .*bytes=10485760 parts=3' "$T/once.stderr" "$T/stderr" | awk -F: '{ n += $NF } END { print n }')"
+assert_eq "the 3 MiB file in 2 (whole MiB parts)" 1 "$(grep -c 'event=sftp_split .*bytes=3146505 parts=2' "$T/once.stderr" "$T/stderr" | awk -F: '{ n += $NF } END { print n }')"
+ka verify
+assert_eq "verify: every spooled sha256 matches its bytes" 0 "$RC"
 sums "$T/back" > "$T/after.sums"
-if cmp -s "$T/before.sums" "$T/after.sums"; then ok "local -> sftp -> local keeps every byte (33 files)"
+if cmp -s "$T/before.sums" "$T/after.sums"; then ok "local -> sftp -> local keeps every byte (34 files)"
 else fail "round trip differs"; diff "$T/before.sums" "$T/after.sums" | head -5; fi
-assert_eq "sftp source archived on the server" 33 "$(count_files "$D/archive/sent")"
+assert_eq "sftp source archived on the server" 34 "$(count_files "$D/archive/sent")"
 assert_eq "sftp source directory emptied" 0 "$(ls -A "$D/inbox" | wc -l | tr -d ' ')"
-assert_eq "each file delivered once per route" 66 "$(sql "select count(*) from events where event='delivered'")"
+assert_eq "each file delivered once per route" 68 "$(sql "select count(*) from events where event='delivered'")"
 
 # --- unknown host key: check-config refuses, with the fingerprint ---
 : > "$T/empty_kh"

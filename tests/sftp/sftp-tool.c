@@ -93,6 +93,23 @@ static int fd_sink(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
+static int fd_sink_at(void *ctx, const void *buf, size_t len, int64_t off)
+{
+	int fd = *(int *)ctx;
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == ENOSPC ? KA_NOSPACE : KA_ERR;
+		p += w;
+		len -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
 static int do_get(struct tconn *c, const char *remote, const char *local, char *err)
 {
 	int fd = open(local, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -100,7 +117,8 @@ static int do_get(struct tconn *c, const char *remote, const char *local, char *
 		snprintf(err, ERRLEN, "cannot create %s: %s", local, strerror(errno));
 		return KA_ERR;
 	}
-	int rc = T->get(c, remote, fd_sink, &fd, err);
+	struct sink to = { fd_sink, fd_sink_at, &fd };
+	int rc = T->get(c, remote, &to, err);
 	if (close(fd) != 0 && rc == 0)
 		rc = KA_ERR;
 	return rc;
