@@ -170,10 +170,30 @@ static void load_agent(struct loader *ld, dictionary *ini, struct agent_config *
 	section_release(&s);
 }
 
+/* Keys of [remote] sections that name local files (keys, secrets, host
+ * keys, CA bundles): relative ones are taken from the config file's
+ * directory, like every other local path. */
+static void resolve_remote_paths(const struct loader *ld, struct section *s)
+{
+	static const char *const path_keys[] = {
+		"key", "passphrase_file", "password_file", "known_hosts", "ca_file", NULL,
+	};
+	for (size_t i = 0; i < s->nkv; i++) {
+		for (size_t k = 0; path_keys[k]; k++) {
+			if (strcmp(s->kv[i].key, path_keys[k]) != 0 || !*s->kv[i].value)
+				continue;
+			char *abs = local_path(ld, s->kv[i].value);
+			free(s->kv[i].value);
+			s->kv[i].value = abs;
+		}
+	}
+}
+
 static void load_remote(struct loader *ld, dictionary *ini, const char *sec,
 			const char *name, struct remote_config *rc)
 {
 	section_read(ini, sec, name, &rc->sec);
+	resolve_remote_paths(ld, &rc->sec);
 	rc->type = section_get(&rc->sec, "type", NULL);
 	if (!rc->type) {
 		diag_add(ld->d, "%s: [%s] type: missing required key", ld->file, sec);

@@ -59,6 +59,13 @@ assert_eq "sftp source archived on the server" 34 "$(count_files "$D/archive/sen
 assert_eq "sftp source directory emptied" 0 "$(ls -A "$D/inbox" | wc -l | tr -d ' ')"
 assert_eq "each file delivered once per route" 68 "$(sql "select count(*) from events where event='delivered'")"
 
+# --- key and known_hosts given relative to the config file's directory ---
+cp "$SSHD_KEY" "$T/rel_id" && cp "$SSHD_KNOWN_HOSTS" "$T/rel_kh"
+printf '[remote srv]\ntype = sftp\nhost = 127.0.0.1\nport = %s\nuser = %s\nkey = rel_id\nknown_hosts = rel_kh\n\n[route up]\nsource = %s/in\ndest = srv:%s/inbox\nformat = text\n' \
+	"$SSHD_PORT" "$SSHD_USER" "$T" "$D" | write_config
+(cd / && "$KA_BIN" -c "$T/agent.ini" check-config > "$T/stdout" 2> "$T/stderr"); RC=$?
+assert_eq "relative key and known_hosts found from another directory" 0 "$RC"
+
 # --- unknown host key: check-config refuses, with the fingerprint ---
 : > "$T/empty_kh"
 FP=$(ssh-keygen -lf "$SSHD_DIR/host_ed25519.pub" | cut -d' ' -f2 | sed 's/[+.]/\\&/g')  # as an ERE
