@@ -53,11 +53,12 @@ while [ $i -lt "$SMALL_FILES" ]; do
 	i=$((i + 1))
 done
 mkdir -p "$L/big-dir" && ln "$L/big" "$L/big-dir/big"
+mkdir -p "$D/big-dir" && cp "$L/big" "$D/big-dir/big"
 check_big() { [ "$(sha256sum < "$1")" = "$(sha256sum < "$L/big")" ] || { echo "bench: $1 differs" >&2; exit 1; }; }
 
 # --- the whole agent (kargo-agent once: spool, sha256, manifest, temp
-# name, upload, size check, rename), local -> SFTP ---
-agent_once() {  # agent_once SRC_DIR DEST_DIR
+# name, upload, size check, rename), local -> SFTP or SFTP -> local ---
+agent_once() {  # agent_once SOURCE DEST (endpoints: a local dir or bench:DIR)
 	rm -rf "$W/agent" && mkdir -p "$W/agent"
 	cat > "$W/agent/a.ini" <<INI
 [agent]
@@ -76,7 +77,7 @@ known_hosts = $SSHD_KNOWN_HOSTS
 
 [route bench]
 source = $1
-dest = bench:$2
+dest = $2
 format = text
 after = keep
 INI
@@ -113,16 +114,18 @@ while [ $r -lt "$RUNS" ]; do
 	keep_min k_up "$(timed "$rmb" "$TOOL" put "$L/big" "$D/big")"; check_big "$D/big"
 	keep_min s_up "$(timed "$rmb" $SFTP -b "$W/put.batch" "$SSHD_USER@127.0.0.1")"; check_big "$D/big"
 	keep_min c_up "$(timed "$rmb" $CURL -T "$L/big" "$URL$D/big")"; check_big "$D/big"
-	keep_min a_up "$(timed "$rma" agent_once "$L/big-dir" "$D/agent-big")"; check_big "$D/agent-big/big"
+	keep_min a_up "$(timed "$rma" agent_once "$L/big-dir" "bench:$D/agent-big")"; check_big "$D/agent-big/big"
 	keep_min k_dn "$(timed "$rmbb" "$TOOL" get "$D/big" "$L/big.back")"; check_big "$L/big.back"
 	keep_min s_dn "$(timed "$rmbb" $SFTP -b "$W/get.batch" "$SSHD_USER@127.0.0.1")"; check_big "$L/big.back"
 	keep_min c_dn "$(timed "$rmbb" $CURL -o "$L/big.back" "$URL$D/big")"; check_big "$L/big.back"
+	keep_min k1_dn "$(timed "$rmbb" "$TOOL" -o download_streams=1 get "$D/big" "$L/big.back")"; check_big "$L/big.back"
+	keep_min a_dn "$(timed "rm -rf '$L/agent-back'" agent_once "bench:$D/big-dir" "$L/agent-back")"; check_big "$L/agent-back/big"
 
 	keep_min k1_sup "$(timed "$rms" "$TOOL" -j 1 putdir "$L/small" "$D/small")"
 	keep_min kj_sup "$(timed "$rms" "$TOOL" -j "$JOBS" putdir "$L/small" "$D/small")"
 	keep_min s_sup "$(timed "$rms" $SFTP -b "$W/sput.batch" "$SSHD_USER@127.0.0.1")"
 	[ "$(ls "$D/small" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: small upload incomplete" >&2; exit 1; }
-	keep_min a_sup "$(timed "$rma" agent_once "$L/small" "$D/agent-small")"
+	keep_min a_sup "$(timed "$rma" agent_once "$L/small" "bench:$D/agent-small")"
 	[ "$(ls "$D/agent-small" | wc -l)" = "$SMALL_FILES" ] || { echo "bench: agent small upload incomplete" >&2; exit 1; }
 	keep_min k1_sdn "$(timed "$rmsb" "$TOOL" -j 1 getdir "$D/small" "$L/small-back")"
 	keep_min kj_sdn "$(timed "$rmsb" "$TOOL" -j "$JOBS" getdir "$D/small" "$L/small-back")"
@@ -138,6 +141,8 @@ printf '%-34s %10s %10s %10s %12s %12s\n' upload "$(mbs "$SIZE_MIB" "$k_up")" "$
 	"$(mbs "$SIZE_MIB" "$c_up")" "$(ratio "$s_up" "$k_up")" "$(ratio "$c_up" "$k_up")"
 printf '%-34s %10s %10s %10s %12s %12s\n' download "$(mbs "$SIZE_MIB" "$k_dn")" "$(mbs "$SIZE_MIB" "$s_dn")" \
 	"$(mbs "$SIZE_MIB" "$c_dn")" "$(ratio "$s_dn" "$k_dn")" "$(ratio "$c_dn" "$k_dn")"
+printf '%-34s %10s %10s %10s %12s %12s\n' "download, download_streams = 1" "$(mbs "$SIZE_MIB" "$k1_dn")" "$(mbs "$SIZE_MIB" "$s_dn")" \
+	"$(mbs "$SIZE_MIB" "$c_dn")" "$(ratio "$s_dn" "$k1_dn")" "$(ratio "$c_dn" "$k1_dn")"
 echo
 printf '%-34s %10s %10s %10s %12s %12s\n' "${SMALL_FILES} x ${SMALL_KIB} KiB (files/s)" "kargo j1" "kargo j$JOBS" "sftp -b" "j1/sftp" "j$JOBS/sftp"
 printf '%-34s %10s %10s %10s %12s %12s\n' upload "$(fps "$SMALL_FILES" "$k1_sup")" "$(fps "$SMALL_FILES" "$kj_sup")" \
@@ -145,12 +150,14 @@ printf '%-34s %10s %10s %10s %12s %12s\n' upload "$(fps "$SMALL_FILES" "$k1_sup"
 printf '%-34s %10s %10s %10s %12s %12s\n' download "$(fps "$SMALL_FILES" "$k1_sdn")" "$(fps "$SMALL_FILES" "$kj_sdn")" \
 	"$(fps "$SMALL_FILES" "$s_sdn")" "$(ratio "$s_sdn" "$k1_sdn")" "$(ratio "$s_sdn" "$kj_sdn")"
 echo
-printf '%-34s %10s %12s\n' "kargo-agent once, local -> SFTP" agent agent/sftp
-printf '%-34s %10s %12s\n' "${SIZE_MIB} MiB file (MB/s)" "$(mbs "$SIZE_MIB" "$a_up")" "$(ratio "$s_up" "$a_up")"
-printf '%-34s %10s %12s\n' "${SMALL_FILES} x ${SMALL_KIB} KiB (files/s)" "$(fps "$SMALL_FILES" "$a_sup")" "$(ratio "$s_sup" "$a_sup")"
+printf '%-34s %10s %12s\n' "kargo-agent once" agent agent/sftp
+printf '%-34s %10s %12s\n' "${SIZE_MIB} MiB local -> SFTP (MB/s)" "$(mbs "$SIZE_MIB" "$a_up")" "$(ratio "$s_up" "$a_up")"
+printf '%-34s %10s %12s\n' "${SIZE_MIB} MiB SFTP -> local (MB/s)" "$(mbs "$SIZE_MIB" "$a_dn")" "$(ratio "$s_dn" "$a_dn")"
+printf '%-34s %10s %12s\n' "${SMALL_FILES} x ${SMALL_KIB} KiB local -> SFTP (files/s)" "$(fps "$SMALL_FILES" "$a_sup")" "$(ratio "$s_sup" "$a_sup")"
 echo
-echo "kargo = the SFTP transport (libssh2 1.10, aes128-ctr, 1 MiB requests, fsync@openssh.com"
+echo "kargo = the SFTP transport (libssh2 1.10, aes128-ctr, 1 MiB requests, a download of"
+echo "64 MiB or more in 2 parts over 2 sessions (download_streams), fsync@openssh.com"
 echo "after each upload, getdir includes the listing); sftp = OpenSSH sftp -b (its default"
 echo "cipher); curl = curl sftp:// (libssh2); agent = the whole kargo-agent once (staging into"
-echo "the spool with sha256 and fsync, manifest, upload, size check, rename) on one session."
+echo "the spool with sha256 and fsync, manifest, upload, size check, rename; 4 sessions)."
 echo "Ratios above 1 mean kargo is faster."
