@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "progress.h"
 #include "spool.h"
 
 struct sighting {
@@ -117,7 +118,9 @@ static int stage_one(struct pipeline *p, struct route_state *rs,
 	if (rc != 0)
 		return rc;
 	char *path = source_path(&r->source, cd->e.name);
+	w.progress = progress_begin(p->progress, "stage", cd->e.name, cd->e.size);
 	rc = t->get(c, path, spool_write, &w, err);
+	progress_end(w.progress);
 	free(path);
 	if (rc == 0 && w.size != cd->e.size) {
 		/* It changed while we copied it: not stable after all. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "progress.h"
 
 static int errno_fail(char *err, const char *what, const char *path)
 {
@@ -92,6 +93,7 @@ int spool_write(void *writer, const void *buf, size_t len)
 	}
 	sha256_update(&w->hash, buf, len);
 	w->size += (int64_t)len;
+	progress_add(w->progress, len);
 	return 0;
 }
 

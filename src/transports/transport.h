@@ -33,7 +33,8 @@ void tlist_release(struct tlist *l);
 /* Receives downloaded bytes; returns 0 or a negative enum ka_err to abort. */
 typedef int (*sink_fn)(void *ctx, const void *buf, size_t len);
 
-struct tconn;  /* a transport's open connection (opaque) */
+struct tconn;     /* a transport's open connection (opaque) */
+struct progress;  /* a progress line (progress.h), or NULL */
 
 /* What a message sink needs to know about the file it sends. */
 struct send_info {
@@ -65,8 +66,10 @@ struct transport_ops {
 	int (*get)(struct tconn *c, const char *path, sink_fn fn, void *ctx, char *err);
 
 	/* Create or truncate PATH and write LOCAL_PATH's bytes to it, durably
-	 * (fsync where the transport can). PATH's directory exists. */
-	int (*put)(struct tconn *c, const char *local_path, const char *path, char *err);
+	 * (fsync where the transport can). PATH's directory exists. PG, when
+	 * not NULL, is told each block written (progress_add). */
+	int (*put)(struct tconn *c, const char *local_path, const char *path,
+		   struct progress *pg, char *err);
 
 	/* Rename FROM to TO. With overwrite = 0 fail with KA_EXISTS if TO exists;
 	 * with overwrite = 1 replace TO atomically where the server can.
