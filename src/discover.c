@@ -213,7 +213,7 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 	if (t->message_fetch) {
 		rc = route_discover_mail(p, rs, t, c, err);
 		if (rc == KA_TRANSIENT)
-			conns_drop(&p->conns, &r->source);
+			conns_drop(&p->conns, &r->source, err);
 		return rc;
 	}
 	struct tlist l = { 0 };
@@ -221,7 +221,7 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 	if (rc != 0) {
 		tlist_release(&l);
 		if (rc == KA_TRANSIENT)
-			conns_drop(&p->conns, &r->source);
+			conns_drop(&p->conns, &r->source, err);
 		return rc;
 	}
 	rs->next_stable = 0;
@@ -242,7 +242,7 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 		} else {
 			rc = src;  /* the source or the spool is failing: stop this cycle */
 			if (src == KA_TRANSIENT)
-				conns_drop(&p->conns, &r->source);
+				conns_drop(&p->conns, &r->source, err);
 		}
 		if (n == batch) {
 			int brc = record_batch(p, rs, v, n, err);

@@ -24,9 +24,11 @@ static const struct command commands[] = {
 	  "failed (retried later), 75 if another run holds the manifest.\n"
 	  "On a terminal, files of 1 MiB or more show a progress line on stderr "
 	  "(--no-progress: none).", "once [--no-progress]" },
-	{ "status", cmd_status, "Per route: last cycle, files by state, next retry.\n"
-	  "Exit 0 when every route is healthy, 1 when a file is dead or a route's last "
-	  "cycle failed.", "status [--json]" },
+	{ "status", cmd_status, "Per route: last cycle, files by state, next retry; per "
+	  "remote: last attempts.\n"
+	  "Exit 0 when all is healthy, 1 when a file is dead, or a remote failed its last "
+	  "remote_failures attempts (default 3), or a route its last remote_failures cycles.",
+	  "status [--json]" },
 	{ "list", cmd_list, "Manifest rows, oldest first. --since takes a date, a date-time "
 	  "or an age such as 2h or 7d.",
 	  "list [--route R] [--state S] [--shipment ID] [--since T] [--limit N] [--json]" },

@@ -189,7 +189,7 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 	env.pool = pool;
 	if (rc == 0)
 		deliver_batch(&env, dest, dv, k);
-	int transient = 0;
+	const char *transient = NULL;  /* the first transient failure */
 	for (size_t i = 0; i < k; i++) {
 		struct pending *pf = NULL;
 		for (size_t j = 0; j < n && !pf; j++)
@@ -201,7 +201,8 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 			 * retried with backoff; only a refusal of this file is final. */
 			pf->rc = rc ? KA_TRANSIENT : dv[i].rc;
 			snprintf(pf->err, ERRLEN, "%.100s: %.400s", dest->text, rc ? err : dv[i].err);
-			transient |= pf->rc == KA_TRANSIENT;
+			if (pf->rc == KA_TRANSIENT && !transient)
+				transient = pf->err;
 		} else {
 			log_event(&a->lg, LOG_INFO, "delivered", "file=%lld route=%s dest=%s "
 				  "path=%s bytes=%lld", (long long)dv[i].f->id, r->name, dest->text,
@@ -210,7 +211,7 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 		free(dv[i].final);
 	}
 	if (rc == KA_TRANSIENT || transient)
-		conns_drop(&p->conns, dest);
+		conns_drop(&p->conns, dest, transient ? transient : err);
 out:
 	free(dv);
 }
@@ -326,7 +327,7 @@ static int finish_source(struct pipeline *p, const struct route_config *r, struc
 	}
 	free(path);
 	if (rc == KA_TRANSIENT)
-		conns_drop(&p->conns, &r->source);
+		conns_drop(&p->conns, &r->source, err);
 	return rc;
 }
 

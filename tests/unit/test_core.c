@@ -104,6 +104,7 @@ static void test_config_defaults_and_paths(void **state)
 	assert_string_equal(cfg.agent.spool_dir, spool);
 	assert_int_equal(cfg.agent.poll_interval, 30);
 	assert_int_equal(cfg.agent.max_attempts, 10);
+	assert_int_equal(cfg.agent.remote_failures, 3);
 	assert_int_equal(cfg.nroutes, 1);
 	const struct route_config *r = config_route(&cfg, "r1");  /* iniparser lower-cases */
 	assert_non_null(r);
@@ -126,16 +127,18 @@ static void test_config_collects_every_error(void **state)
 {
 	char *dir = scratch();
 	char *ini = path_join(dir, "k.ini");
-	write_text(ini, "[agent]\nmax_attempts = 0\nbogus = 1\n[route a]\ndest = x\n"
-		   "[route b]\nsource = y\n");
+	write_text(ini, "[agent]\nmax_attempts = 0\nbogus = 1\nremote_failures = often\n"
+		   "[route a]\ndest = x\n[route b]\nsource = y\n");
 	struct config cfg;
 	struct diag d = { 0 };
 	assert_int_equal(config_load(ini, &cfg, &d), -1);
-	assert_int_equal(d.n, 4);
+	assert_int_equal(d.n, 5);
 	assert_non_null(strstr(d.msgs[0], "[agent] bogus: unknown key"));
 	assert_non_null(strstr(d.msgs[1], "[agent] max_attempts: '0'"));
-	assert_non_null(strstr(d.msgs[2], "[route a] source: missing required key"));
-	assert_non_null(strstr(d.msgs[3], "[route b] dest: missing required key"));
+	assert_non_null(strstr(d.msgs[2], "[agent] remote_failures: 'often' is not a whole "
+			       "number between 1 and 1000"));
+	assert_non_null(strstr(d.msgs[3], "[route a] source: missing required key"));
+	assert_non_null(strstr(d.msgs[4], "[route b] dest: missing required key"));
 	diag_release(&d);
 	config_release(&cfg);
 	free(ini);
