@@ -18,7 +18,8 @@
 
 static const char *const agent_keys[] = {
 	"spool_dir", "manifest", "log_level", "metrics_file", "poll_interval",
-	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size", NULL,
+	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size",
+	"remote_failures", NULL,
 };
 
 static const char *const route_keys[] = {
@@ -167,6 +168,7 @@ static void load_agent(struct loader *ld, dictionary *ini, struct agent_config *
 	a->retry_base = get_int(ld, "agent", &s, "retry_base", 30, 1, 86400);
 	a->retry_max = get_int(ld, "agent", &s, "retry_max", 3600, 1, 7 * 86400);
 	a->batch_size = get_int(ld, "agent", &s, "batch_size", 500, 1, 100000);
+	a->remote_failures = get_int(ld, "agent", &s, "remote_failures", 3, 1, 1000);
 	section_release(&s);
 }
 

@@ -69,6 +69,8 @@ struct agent_config {
 	int retry_base;          /* first retry delay, seconds */
 	int retry_max;           /* cap on the retry delay, seconds */
 	int batch_size;          /* files recorded per manifest transaction */
+	int remote_failures;     /* status: a remote or route failing this many
+				    attempts (cycles) in a row is unhealthy */
 };
 
 struct config {

@@ -1,6 +1,7 @@
 /* The connection cache. */
 #include "conns.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,27 @@ void conns_init(struct conns *cs, const struct logger *lg)
 {
 	memset(cs, 0, sizeof(*cs));
 	cs->lg = lg;
+}
+
+/* Note a use of remote RC (NULL: local, not noted), failed when WHY is set. */
+static void note_use(struct conns *cs, const struct remote_config *rc, const char *why)
+{
+	if (!rc)
+		return;
+	struct remote_use *u = NULL;
+	for (size_t i = 0; i < cs->nuses && !u; i++)
+		if (cs->uses[i].remote == rc)
+			u = &cs->uses[i];
+	if (!u) {
+		cs->uses = xrealloc(cs->uses, (cs->nuses + 1) * sizeof(*cs->uses));
+		u = &cs->uses[cs->nuses++];
+		memset(u, 0, sizeof(*u));
+		u->remote = rc;
+	}
+	if (why && !u->failed) {
+		u->failed = 1;
+		snprintf(u->err, ERRLEN, "%s", why);
+	}
 }
 
 static struct conn_slot *slot_for(struct conns *cs, const struct remote_config *rc, int index)
@@ -37,9 +59,12 @@ static int get_slot(struct conns *cs, const struct endpoint *ep, int index,
 		int rc = s->t->connect(ep->remote, cs->lg, &s->c, err);
 		if (rc != 0) {
 			s->c = NULL;
+			if (index == 0)  /* extra sessions are a speed-up, not the remote */
+				note_use(cs, ep->remote, err);
 			return rc;
 		}
 	}
+	note_use(cs, ep->remote, NULL);
 	*t = s->t;
 	*c = s->c;
 	return 0;
@@ -67,8 +92,9 @@ int conns_pool(struct conns *cs, const struct endpoint *ep, int want,
 	return 0;
 }
 
-void conns_drop(struct conns *cs, const struct endpoint *ep)
+void conns_drop(struct conns *cs, const struct endpoint *ep, const char *why)
 {
+	note_use(cs, ep->remote, why);
 	for (size_t i = 0; i < cs->n; i++) {
 		if (cs->v[i].remote == ep->remote && cs->v[i].c) {
 			cs->v[i].t->close(cs->v[i].c);
@@ -77,11 +103,20 @@ void conns_drop(struct conns *cs, const struct endpoint *ep)
 	}
 }
 
+void conns_take_uses(struct conns *cs, struct remote_use **v, size_t *n)
+{
+	*v = cs->uses;
+	*n = cs->nuses;
+	cs->uses = NULL;
+	cs->nuses = 0;
+}
+
 void conns_release(struct conns *cs)
 {
 	for (size_t i = 0; i < cs->n; i++)
 		if (cs->v[i].c)
 			cs->v[i].t->close(cs->v[i].c);
 	free(cs->v);
+	free(cs->uses);
 	memset(cs, 0, sizeof(*cs));
 }

@@ -14,6 +14,7 @@
  * name has the right size → it was delivered. So a file is never shown
  * half-written under its final name and never delivered twice. */
 #include "deliver.h"
+#include "progress.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -98,7 +99,10 @@ static void put_one(const struct deliver_env *env, struct tconn *c, struct item 
 {
 	if (it->step != STEP_PUT)
 		return;
-	int rc = env->t->put(c, it->df->f->spool_path, it->tmp, it->df->err);
+	struct progress *pg = progress_begin(env->progress, "deliver", it->df->f->name,
+					     it->df->f->size);
+	int rc = env->t->put(c, it->df->f->spool_path, it->tmp, pg, it->df->err);
+	progress_end(pg);
 	if (rc != 0) {
 		item_fail(it, rc, it->df->err);
 		return;

@@ -19,6 +19,7 @@ struct deliver_env {
 	const struct route_config *r;
 	const struct logger *lg;
 	const char *crash_at;       /* test hook: SIGKILL ourselves at this point */
+	struct progress *progress;  /* a progress line for large puts, or NULL */
 };
 
 /* One file going to the destination. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "progress.h"
 #include "spool.h"
 
 struct sighting {
@@ -117,8 +118,10 @@ static int stage_one(struct pipeline *p, struct route_state *rs,
 	if (rc != 0)
 		return rc;
 	char *path = source_path(&r->source, cd->e.name);
+	w.progress = progress_begin(p->progress, "stage", cd->e.name, cd->e.size);
 	struct sink to = { spool_write, spool_write_at, &w };
 	rc = t->get(c, path, &to, err);
+	progress_end(w.progress);
 	free(path);
 	if (rc == 0)
 		rc = spool_take_tail(&w, err);
@@ -213,7 +216,7 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 	if (t->message_fetch) {
 		rc = route_discover_mail(p, rs, t, c, err);
 		if (rc == KA_TRANSIENT)
-			conns_drop(&p->conns, &r->source);
+			conns_drop(&p->conns, &r->source, err);
 		return rc;
 	}
 	struct tlist l = { 0 };
@@ -221,7 +224,7 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 	if (rc != 0) {
 		tlist_release(&l);
 		if (rc == KA_TRANSIENT)
-			conns_drop(&p->conns, &r->source);
+			conns_drop(&p->conns, &r->source, err);
 		return rc;
 	}
 	rs->next_stable = 0;
@@ -242,7 +245,7 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 		} else {
 			rc = src;  /* the source or the spool is failing: stop this cycle */
 			if (src == KA_TRANSIENT)
-				conns_drop(&p->conns, &r->source);
+				conns_drop(&p->conns, &r->source, err);
 		}
 		if (n == batch) {
 			int brc = record_batch(p, rs, v, n, err);

@@ -6,6 +6,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include "common.h"
+#include "progress.h"
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -13,6 +14,7 @@ void log_init(struct logger *lg, enum log_level level, FILE *out)
 {
 	lg->level = level;
 	lg->out = out;
+	lg->progress = NULL;
 }
 
 int log_level_parse(const char *s, enum log_level *out)
@@ -47,6 +49,9 @@ void log_event(const struct logger *lg, enum log_level level, const char *event,
 		vsnprintf(line + len, sizeof(line) - (size_t)len, fmt, ap);
 		va_end(ap);
 	}
+	/* A progress line on the same terminal goes first, or the log line
+	 * would start in the middle of it. */
+	progress_clear(lg->progress);
 	/* One write per line so concurrent writers do not interleave. */
 	fprintf(lg->out, "%s\n", line);
 	fflush(lg->out);

@@ -6,11 +6,15 @@
 
 enum log_level { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+struct progress;
+
 struct logger {
 	enum log_level level;
 	FILE *out;
+	struct progress *progress;  /* a progress line on OUT to erase first, or NULL */
 };
 
+/* No progress line until the caller sets lg->progress. */
 void log_init(struct logger *lg, enum log_level level, FILE *out);
 /* Parse "debug", "info", "warn", "error"; returns 0 or -1. */
 int log_level_parse(const char *s, enum log_level *out);

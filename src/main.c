@@ -21,10 +21,14 @@ static const struct command commands[] = {
 	  "SIGTERM or SIGINT, which finishes the file in hand.", "run" },
 	{ "once", cmd_once, "One full cycle of every route, then exit (for cron and timers).\n"
 	  "Exit 0 when all went well, 65 if a file was rejected, 69 if a remote or a delivery "
-	  "failed (retried later), 75 if another run holds the manifest.", "once" },
-	{ "status", cmd_status, "Per route: last cycle, files by state, next retry.\n"
-	  "Exit 0 when every route is healthy, 1 when a file is dead or a route's last "
-	  "cycle failed.", "status [--json]" },
+	  "failed (retried later), 75 if another run holds the manifest.\n"
+	  "On a terminal, files of 1 MiB or more show a progress line on stderr "
+	  "(--no-progress: none).", "once [--no-progress]" },
+	{ "status", cmd_status, "Per route: last cycle, files by state, next retry; per "
+	  "remote: last attempts.\n"
+	  "Exit 0 when all is healthy, 1 when a file is dead, or a remote failed its last "
+	  "remote_failures attempts (default 3), or a route its last remote_failures cycles.",
+	  "status [--json]" },
 	{ "list", cmd_list, "Manifest rows, oldest first. --since takes a date, a date-time "
 	  "or an age such as 2h or 7d.",
 	  "list [--route R] [--state S] [--shipment ID] [--since T] [--limit N] [--json]" },
@@ -33,10 +37,11 @@ static const struct command commands[] = {
 	{ "resend", cmd_resend, "Deliver files again from the spool, to their route's "
 	  "destinations or to --to DEST (REMOTE:PATH or a local directory).\n"
 	  "--on-exists fail|overwrite|rename overrides the route's setting.",
-	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M]" },
+	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M] "
+	  "[--no-progress]" },
 	{ "validate", cmd_validate, "Parse a file and report every problem with its line.\n"
 	  "Exit 0 valid, 65 invalid, 66 unreadable.",
-	  "validate FILE [--format F] [--json]" },
+	  "validate FILE [--format F] [--json] [--no-progress]" },
 	{ "check-config", cmd_check_config, "Load and check the configuration, reporting every "
 	  "problem; then connect to every remote and check the routes' directories.\n"
 	  "Exit 0 all good, 78 configuration errors, 69 a remote or directory failed.",

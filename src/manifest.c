@@ -72,6 +72,16 @@ static const char *const migrations[] = {
 	"  last_uid INTEGER NOT NULL,"
 	"  PRIMARY KEY (route, mailbox));"
 	"CREATE INDEX files_content ON files(route, name, sha256);",
+	/* 2 → 3: failures in a row, per route (cycles) and per remote
+	 * (attempts), so status can wait for N of them. */
+	"ALTER TABLE routes ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE routes SET failures = 1 WHERE last_error IS NOT NULL;"
+	"CREATE TABLE remotes ("
+	"  remote TEXT PRIMARY KEY,"
+	"  last_attempt INTEGER NOT NULL,"
+	"  last_ok INTEGER,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT);",
 };
 
 static int db_fail(struct manifest *m, char *err, const char *what)
@@ -663,10 +673,11 @@ int manifest_route_cycle(struct manifest *m, const char *route, int ok, const ch
 			 char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare(m, "INSERT INTO routes(route, last_cycle, last_ok, last_error) "
-			 "VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4) "
+	int rc = prepare(m, "INSERT INTO routes(route, last_cycle, last_ok, last_error, failures) "
+			 "VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, CASE WHEN ?3 THEN 0 ELSE 1 END) "
 			 "ON CONFLICT(route) DO UPDATE SET last_cycle=?2, "
-			 "last_ok=CASE WHEN ?3 THEN ?2 ELSE last_ok END, last_error=?4", &st, err);
+			 "last_ok=CASE WHEN ?3 THEN ?2 ELSE last_ok END, last_error=?4, "
+			 "failures=CASE WHEN ?3 THEN 0 ELSE failures+1 END", &st, err);
 	if (rc != 0)
 		return rc;
 	bind_text(st, 1, route);
@@ -674,6 +685,56 @@ int manifest_route_cycle(struct manifest *m, const char *route, int ok, const ch
 	sqlite3_bind_int(st, 3, ok);
 	bind_text(st, 4, ok ? NULL : error);
 	return step_done(m, st, err, "recording a cycle");
+}
+
+int manifest_remote_attempt(struct manifest *m, const char *remote, int ok, const char *error,
+			    char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "INSERT INTO remotes(remote, last_attempt, last_ok, last_error, "
+			 "failures) VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, "
+			 "CASE WHEN ?3 THEN 0 ELSE 1 END) "
+			 "ON CONFLICT(remote) DO UPDATE SET last_attempt=?2, "
+			 "last_ok=CASE WHEN ?3 THEN ?2 ELSE last_ok END, last_error=?4, "
+			 "failures=CASE WHEN ?3 THEN 0 ELSE failures+1 END", &st, err);
+	if (rc != 0)
+		return rc;
+	bind_text(st, 1, remote);
+	sqlite3_bind_int64(st, 2, now_s());
+	sqlite3_bind_int(st, 3, ok);
+	bind_text(st, 4, ok ? NULL : error);
+	return step_done(m, st, err, "recording a remote's attempt");
+}
+
+int manifest_remotes(struct manifest *m, struct mremote_status **v, size_t *n, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	*v = NULL;
+	*n = 0;
+	int rc = prepare(m, "SELECT remote, last_attempt, last_ok, failures, last_error "
+			 "FROM remotes ORDER BY remote", &st, err);
+	if (rc != 0)
+		return rc;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		struct mremote_status *s = &(*v)[(*n)++];
+		s->remote = col_text(st, 0);
+		s->last_attempt = sqlite3_column_int64(st, 1);
+		s->last_ok = sqlite3_column_int64(st, 2);
+		s->failures = sqlite3_column_int(st, 3);
+		s->last_error = col_text(st, 4);
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+void mremote_status_free(struct mremote_status *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].remote);
+		free(v[i].last_error);
+	}
+	free(v);
 }
 
 static struct mroute_status *status_for(struct mroute_status **v, size_t *n, const char *route)
@@ -714,7 +775,8 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 			s->next_retry = next;
 	}
 	sqlite3_reset(st);
-	rc = prepare(m, "SELECT route, last_cycle, last_ok, last_error FROM routes", &st, err);
+	rc = prepare(m, "SELECT route, last_cycle, last_ok, last_error, failures FROM routes",
+		     &st, err);
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -722,6 +784,7 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 		s->last_cycle = sqlite3_column_int64(st, 1);
 		s->last_ok = sqlite3_column_int64(st, 2);
 		s->last_error = col_text(st, 3);
+		s->failures = sqlite3_column_int(st, 4);
 	}
 	sqlite3_reset(st);
 	return 0;

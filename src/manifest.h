@@ -94,6 +94,16 @@ struct mroute_status {
 	int64_t last_cycle;
 	int64_t last_ok;
 	char *last_error;
+	int failures;        /* cycles failed in a row (0 after a good one) */
+};
+
+/* A remote as the cycles found it: each cycle that used it is an attempt. */
+struct mremote_status {
+	char *remote;
+	int64_t last_attempt;
+	int64_t last_ok;     /* 0 = never */
+	int failures;        /* attempts failed in a row (0 after a good one) */
+	char *last_error;
 };
 
 extern const char *const manifest_states[6];
@@ -166,10 +176,17 @@ int manifest_mailbox_set(struct manifest *m, const char *route, const char *mail
 int manifest_seen_content(struct manifest *m, const char *route, const char *name,
 			  const char *sha256);
 
-/* The end of a cycle of ROUTE: OK or the error that stopped it. */
+/* The end of a cycle of ROUTE: OK or the error that stopped it (which
+ * counts one more failure in a row; OK resets the count). */
 int manifest_route_cycle(struct manifest *m, const char *route, int ok, const char *error,
 			 char *err);
-/* Per-route state counts, next retry, last cycle. */
+/* A cycle's attempt at REMOTE: OK, or the ERROR it failed with. */
+int manifest_remote_attempt(struct manifest *m, const char *remote, int ok, const char *error,
+			    char *err);
+/* Every remote attempted so far, by name. */
+int manifest_remotes(struct manifest *m, struct mremote_status **v, size_t *n, char *err);
+void mremote_status_free(struct mremote_status *v, size_t n);
+/* Per-route state counts, next retry, last cycle, failures in a row. */
 int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, char *err);
 void mroute_status_free(struct mroute_status *v, size_t n);
 

@@ -83,6 +83,28 @@ static void cycle_route(struct pipeline *p, struct route_state *rs)
 	manifest_route_cycle(&a->m, rs->r->name, rc == 0, rc ? err : NULL, merr);
 }
 
+/* One attempt for each remote the cycle used: failed when a connection to
+ * it could not be opened or broke, else good (manifest `remotes`, for
+ * status). */
+static void record_remotes(struct pipeline *p)
+{
+	struct app *a = p->a;
+	struct remote_use *v;
+	size_t n;
+	conns_take_uses(&p->conns, &v, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = v[i].remote->sec.name;
+		char err[ERRLEN], q[1024];
+		if (v[i].failed)
+			log_event(&a->lg, LOG_WARN, "remote_failed", "remote=%s error=%s", name,
+				  log_quote(v[i].err, q, sizeof(q)));
+		if (manifest_remote_attempt(&a->m, name, !v[i].failed, v[i].err, err) != 0)
+			log_event(&a->lg, LOG_ERROR, "manifest_error", "remote=%s error=%s", name,
+				  log_quote(err, q, sizeof(q)));
+	}
+	free(v);
+}
+
 void pipeline_cycle(struct pipeline *p)
 {
 	struct app *a = p->a;
@@ -93,6 +115,7 @@ void pipeline_cycle(struct pipeline *p)
 			continue;
 		cycle_route(p, rs);
 	}
+	record_remotes(p);
 	char err[ERRLEN], q[1024];
 	if (a->cfg.agent.metrics_file &&
 	    metrics_write(a, a->cfg.agent.metrics_file, now_ms() - start, err) != 0)
@@ -229,7 +252,8 @@ static int resend_to(struct pipeline *p, const struct route_config *r, struct mf
 		return rc;
 	char *ships = manifest_shipments(&a->m, f->id);
 	struct dfile df = { .f = f, .d = &d, .shipments = ships };
-	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at };
+	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at,
+				   .progress = p->progress };
 	struct tconn *c = NULL;
 	env.pool = &c;
 	env.npool = 1;

@@ -7,6 +7,8 @@
 #include "app.h"
 #include "conns.h"
 
+struct progress;
+
 struct route_state {
 	const struct route_config *r;
 	GHashTable *sightings;   /* name → struct sighting: candidates not yet stable */
@@ -25,8 +27,11 @@ struct pipeline {
 	struct route_state *routes;
 	size_t nroutes;
 	struct cycle_stats stats;
+	struct progress *progress;   /* `once` and `resend` on a terminal; NULL otherwise */
 };
 
+/* Set up P for A's routes, with no progress line (the caller may set
+ * p->progress after this). */
 int pipeline_init(struct pipeline *p, struct app *a);
 void pipeline_release(struct pipeline *p);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "progress.h"
 
 /* Seconds to wait before attempt ATTEMPTS+1: base·2^(attempts-1), capped,
  * then a random point in its upper half so many files do not retry at once. */
@@ -57,7 +58,7 @@ int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 	char *report = xasprintf("%s.errors.txt", final);
 	rc = t->mkdirs(c, r->quarantine, err);
 	if (rc == 0)
-		rc = t->put(c, f->spool_path, tmp, err);
+		rc = t->put(c, f->spool_path, tmp, NULL, err);
 	if (rc == 0)
 		rc = t->rename(c, tmp, final, 1, err);
 	if (rc == 0) {
@@ -86,7 +87,9 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 	struct app *a = p->a;
 	char err[ERRLEN], q[1024];
 	struct parse_result res;
-	int rc = format_parse_path(a->formats, r->format, f->spool_path, &res, err);
+	struct progress *pg = progress_begin(p->progress, "validate", f->name, f->size);
+	int rc = format_parse_path(a->formats, r->format, f->spool_path, pg, &res, err);
+	progress_end(pg);
 	if (rc != 0) {
 		fail_file(p, r, f, rc, err);
 		return rc;
@@ -175,7 +178,8 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 	}
 	if (k == 0)
 		goto out;
-	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at };
+	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at,
+				   .progress = p->progress };
 	struct tconn *pool[16];
 	int want = dest->remote ? dest->remote->sessions : 1;
 	if (want > (int)(k < 16 ? k : 16))
@@ -185,7 +189,7 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 	env.pool = pool;
 	if (rc == 0)
 		deliver_batch(&env, dest, dv, k);
-	int transient = 0;
+	const char *transient = NULL;  /* the first transient failure */
 	for (size_t i = 0; i < k; i++) {
 		struct pending *pf = NULL;
 		for (size_t j = 0; j < n && !pf; j++)
@@ -197,7 +201,8 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 			 * retried with backoff; only a refusal of this file is final. */
 			pf->rc = rc ? KA_TRANSIENT : dv[i].rc;
 			snprintf(pf->err, ERRLEN, "%.100s: %.400s", dest->text, rc ? err : dv[i].err);
-			transient |= pf->rc == KA_TRANSIENT;
+			if (pf->rc == KA_TRANSIENT && !transient)
+				transient = pf->err;
 		} else {
 			log_event(&a->lg, LOG_INFO, "delivered", "file=%lld route=%s dest=%s "
 				  "path=%s bytes=%lld", (long long)dv[i].f->id, r->name, dest->text,
@@ -206,7 +211,7 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 		free(dv[i].final);
 	}
 	if (rc == KA_TRANSIENT || transient)
-		conns_drop(&p->conns, dest);
+		conns_drop(&p->conns, dest, transient ? transient : err);
 out:
 	free(dv);
 }
@@ -322,7 +327,7 @@ static int finish_source(struct pipeline *p, const struct route_config *r, struc
 	}
 	free(path);
 	if (rc == KA_TRANSIENT)
-		conns_drop(&p->conns, &r->source);
+		conns_drop(&p->conns, &r->source, err);
 	return rc;
 }
 

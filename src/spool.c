@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "progress.h"
 
 #define SPOOL_TAIL_BUF (1024 * 1024)
 
@@ -94,6 +95,7 @@ int spool_write(void *writer, const void *buf, size_t len)
 	}
 	sha256_update(&w->hash, buf, len);
 	w->size += (int64_t)len;
+	progress_add(w->progress, len);
 	return 0;
 }
 
@@ -110,6 +112,7 @@ int spool_write_at(void *writer, const void *buf, size_t len, int64_t offset)
 		p += n;
 		len -= (size_t)n;
 		offset += n;
+		progress_add(w->progress, (size_t)n);
 	}
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include "sha256.h"
 
+struct progress;
+
 struct spool {
 	char *dir;
 	char *objects;      /* DIR/objects: one file per distinct content */
@@ -20,6 +22,8 @@ struct spool_writer {
 	struct sha256 hash;
 	int64_t size;
 	int error;          /* errno of the first failed write */
+	struct progress *progress;  /* told each block written, or NULL (set after
+				       spool_begin) */
 };
 
 int spool_open(struct spool *s, const char *dir, char *err);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "app.h"
 #include "common.h"
+#include "progress.h"
 
 struct cli {
 	const char *config;                   /* -c FILE, or NULL */
@@ -38,6 +39,12 @@ const struct command *command_find(const char *name);
  * else the exit code (0 after --help, 64 on a usage error). */
 int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 		  const char *flag, int *set);
+
+/* The progress line of once, resend and validate: on when stderr is a
+ * terminal and OFF (--no-progress) is not set, for files of at least
+ * $KARGO_AGENT_PROGRESS_MIN bytes (default 1 MiB). Returns P set up, or
+ * NULL for none; release the result with progress_release. */
+struct progress *cli_progress(struct progress *p, int off);
 
 /* Print NAME's usage; returns EX_OK for --help, EX_USAGE otherwise. */
 int cli_usage(const char *name, int ok);

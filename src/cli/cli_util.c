@@ -36,6 +36,25 @@ int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 	return -1;
 }
 
+struct progress *cli_progress(struct progress *p, int off)
+{
+	if (off)
+		return NULL;
+	int64_t min = PROGRESS_MIN_DEFAULT;
+	const char *env = getenv("KARGO_AGENT_PROGRESS_MIN");
+	if (env && *env) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(env, &end, 10);
+		if (errno || end == env || *end || v < 0)
+			fprintf(stderr, "kargo-agent: KARGO_AGENT_PROGRESS_MIN '%s' is not a number "
+				"of bytes; using %lld\n", env, (long long)min);
+		else
+			min = v;
+	}
+	return progress_init(p, stderr, min);
+}
+
 int cli_parse_since(const char *cmd, const char *arg, int64_t *out)
 {
 	if (parse_time_arg(arg, now_s(), out) == 0)

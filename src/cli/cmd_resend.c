@@ -32,11 +32,14 @@ static int parse_on_exists(const char *s)
 	return -2;
 }
 
-/* Deliver each id; a failure is reported and the others still go. */
-static int resend_all(struct app *a, const struct ids *ids, const char *to, int on_exists)
+/* Deliver each id, showing large ones on PG (may be NULL); a failure is
+ * reported and the others still go. */
+static int resend_all(struct app *a, const struct ids *ids, const char *to, int on_exists,
+		      struct progress *pg)
 {
 	struct pipeline p;
 	pipeline_init(&p, a);
+	p.progress = pg;
 	int failed = 0, invalid = 0, missing = 0;
 	for (size_t i = 0; i < ids->n && !*a->stop; i++) {
 		char err[ERRLEN];
@@ -67,18 +70,20 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 		{ "since", required_argument, NULL, 't' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "on-exists", required_argument, NULL, 'e' },
+		{ "no-progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mfilter flt = { 0 };
 	const char *to = NULL;
-	int ch, on_exists = -1, by_filter = 0;
+	int ch, on_exists = -1, by_filter = 0, no_progress = 0;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cli->config = optarg; break;
 		case 'S': flt.shipment = optarg; by_filter = 1; break;
 		case 'r': flt.route = optarg; by_filter = 1; break;
 		case 'T': to = optarg; break;
+		case 'P': no_progress = 1; break;
 		case 'e':
 			on_exists = parse_on_exists(optarg);
 			if (on_exists == -2) {
@@ -130,8 +135,13 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 			rc = EX_NOINPUT;
 		}
 	}
-	if (rc == 0)
-		rc = resend_all(&a, &ids, to, on_exists);
+	if (rc == 0) {
+		struct progress line;
+		a.lg.progress = cli_progress(&line, no_progress);
+		rc = resend_all(&a, &ids, to, on_exists, a.lg.progress);
+		progress_release(a.lg.progress);
+		a.lg.progress = NULL;
+	}
 	free(ids.v);
 	app_close(&a);
 	return rc;

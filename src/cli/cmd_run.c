@@ -1,17 +1,19 @@
-/* run and once: the pipeline, as a daemon or one cycle. */
+/* run and once: the pipeline, as a daemon or one cycle. Only `once` shows
+ * a progress line; the daemon never does. */
 #include <string.h>
 
 #include "cli.h"
 #include "pipeline.h"
 
-/* Parse the options and open the app. Returns 1 when the command should
- * run; else 0 with *code set to the exit code (0 after --help). */
+/* Parse the options (FLAG, if not NULL, sets *SET) and open the app.
+ * Returns 1 when the command should run; else 0 with *code set to the exit
+ * code (0 after --help). */
 static int start(const char *name, struct cli *cli, int argc, char **argv, struct app *a,
-		 int *code)
+		 const char *flag, int *set, int *code)
 {
 	memset(a, 0, sizeof(*a));
 	a->lock_fd = -1;
-	*code = cli_flag_opts(name, argc, argv, cli, NULL, NULL);
+	*code = cli_flag_opts(name, argc, argv, cli, flag, set);
 	if (*code < 0 && optind < argc)
 		*code = cli_usage(name, 0);
 	if (*code >= 0)
@@ -26,7 +28,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	struct app a;
 	int rc;
-	if (start("run", cli, argc, argv, &a, &rc)) {
+	if (start("run", cli, argc, argv, &a, NULL, NULL, &rc)) {
 		struct pipeline p;
 		pipeline_init(&p, &a);
 		pipeline_run(&p);
@@ -39,11 +41,16 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 int cmd_once(struct cli *cli, int argc, char **argv)
 {
 	struct app a;
-	int rc;
-	if (start("once", cli, argc, argv, &a, &rc)) {
+	int rc, no_progress = 0;
+	if (start("once", cli, argc, argv, &a, "no-progress", &no_progress, &rc)) {
 		struct pipeline p;
+		struct progress line;
 		pipeline_init(&p, &a);
+		p.progress = cli_progress(&line, no_progress);
+		a.lg.progress = p.progress;
 		pipeline_once(&p);
+		a.lg.progress = NULL;
+		progress_release(p.progress);
 		struct cycle_stats *s = &p.stats;
 		printf("once: %d staged, %d delivered, %d rejected, %d to retry, %d dead, "
 		       "%d route errors\n", s->staged, s->delivered, s->rejected, s->retried,

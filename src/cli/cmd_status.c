@@ -1,4 +1,7 @@
-/* status: per route, last cycle, files by state, next retry. */
+/* status: per route, last cycle, files by state, next retry; per remote,
+ * its last attempts. A route is unhealthy with a dead file or when its last
+ * remote_failures cycles failed; a remote when its last remote_failures
+ * attempts failed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,9 +15,18 @@ static struct mroute_status *find(struct mroute_status *v, size_t n, const char 
 	return NULL;
 }
 
-static int healthy(const struct mroute_status *s)
+static struct mremote_status *find_remote(struct mremote_status *v, size_t n, const char *name)
 {
-	return s->counts[5] == 0 && !s->last_error;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].remote, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* No dead file, and fewer than LIMIT failed cycles in a row. */
+static int healthy(const struct mroute_status *s, int limit)
+{
+	return s->counts[5] == 0 && s->failures < limit;
 }
 
 static void print_time(FILE *out, const char *label, int64_t t, int json)
@@ -28,27 +40,42 @@ static void print_time(FILE *out, const char *label, int64_t t, int json)
 		else
 			fputs("null", out);
 	} else {
-		fprintf(out, "  %-11s %s\n", label, t ? buf : "-");
+		fprintf(out, "  %-12s %s\n", label, t ? buf : "-");
 	}
 }
 
-static void print_route(FILE *out, const char *name, const struct mroute_status *s, int json,
-			int first)
+/* The failure count and the last error, common to routes and remotes. */
+static void print_failures(FILE *out, int failures, int limit, const char *error, int json)
+{
+	if (json) {
+		fprintf(out, ",\"failures\":%d,\"last_error\":", failures);
+		json_str(out, error);
+		fputc('}', out);
+		return;
+	}
+	fprintf(out, "  %-12s %d in a row (unhealthy at %d)\n", "failures", failures, limit);
+	if (error)
+		fprintf(out, "  %-12s %s\n", "last_error", error);
+}
+
+static void print_route(FILE *out, const char *name, const struct mroute_status *s,
+			int limit, int json, int first)
 {
 	static const struct mroute_status none = { 0 };
 	if (!s)
 		s = &none;
+	int ok = healthy(s, limit);
 	if (json) {
 		fprintf(out, "%s{\"route\":", first ? "" : ",");
 		json_str(out, name);
-		fprintf(out, ",\"healthy\":%s,\"counts\":{", healthy(s) ? "true" : "false");
+		fprintf(out, ",\"healthy\":%s,\"counts\":{", ok ? "true" : "false");
 		for (int i = 0; i < 6; i++)
 			fprintf(out, "%s\"%s\":%lld", i ? "," : "", manifest_states[i],
 				(long long)s->counts[i]);
 		fputc('}', out);
 	} else {
-		fprintf(out, "route %s: %s\n", name, healthy(s) ? "healthy" : "NEEDS ATTENTION");
-		fputs("  files      ", out);
+		fprintf(out, "route %s: %s\n", name, ok ? "healthy" : "NEEDS ATTENTION");
+		fprintf(out, "  %-12s", "files");
 		for (int i = 0; i < 6; i++)
 			fprintf(out, " %s=%lld", manifest_states[i], (long long)s->counts[i]);
 		fputc('\n', out);
@@ -56,13 +83,52 @@ static void print_route(FILE *out, const char *name, const struct mroute_status 
 	print_time(out, "last_cycle", s->last_cycle, json);
 	print_time(out, "last_ok", s->last_ok, json);
 	print_time(out, "next_retry", s->next_retry, json);
+	print_failures(out, s->failures, limit, s->last_error, json);
+}
+
+static void print_remote(FILE *out, const char *name, const struct mremote_status *s,
+			 int limit, int json, int first)
+{
+	static const struct mremote_status none = { 0 };
+	if (!s)
+		s = &none;
+	int ok = s->failures < limit;
 	if (json) {
-		fputs(",\"last_error\":", out);
-		json_str(out, s->last_error);
-		fputc('}', out);
-	} else if (s->last_error) {
-		fprintf(out, "  last_error  %s\n", s->last_error);
+		fprintf(out, "%s{\"remote\":", first ? "" : ",");
+		json_str(out, name);
+		fprintf(out, ",\"healthy\":%s", ok ? "true" : "false");
+	} else {
+		fprintf(out, "remote %s: %s\n", name, ok ? "healthy" : "FAILING");
 	}
+	print_time(out, "last_attempt", s->last_attempt, json);
+	print_time(out, "last_ok", s->last_ok, json);
+	print_failures(out, s->failures, limit, s->last_error, json);
+}
+
+/* Print every configured route and remote; returns 1 when all are healthy. */
+static int print_all(FILE *out, const struct config *cfg, struct mroute_status *rv, size_t rn,
+		     struct mremote_status *mv, size_t mn, int json)
+{
+	int limit = cfg->agent.remote_failures, all_ok = 1;
+	if (json)
+		fputs("{\"routes\":[", out);
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		struct mroute_status *s = find(rv, rn, cfg->routes[i].name);
+		all_ok &= !s || healthy(s, limit);
+		print_route(out, cfg->routes[i].name, s, limit, json, i == 0);
+	}
+	if (json)
+		fputs("],\"remotes\":[", out);
+	for (size_t i = 0; i < cfg->nremotes; i++) {
+		const char *name = cfg->remotes[i].sec.name;
+		struct mremote_status *s = find_remote(mv, mn, name);
+		all_ok &= !s || s->failures < limit;
+		print_remote(out, name, s, limit, json, i == 0);
+	}
+	if (json)
+		fprintf(out, "],\"remote_failures\":%d,\"healthy\":%s}\n", limit,
+			all_ok ? "true" : "false");
+	return all_ok;
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv)
@@ -73,27 +139,19 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		return orc;
 	struct app a = { .stop = cli->stop };
 	int rc = app_open(&a, cli->config, NEED_MANIFEST);
-	struct mroute_status *v = NULL;
-	size_t n = 0;
+	struct mroute_status *rv = NULL;
+	struct mremote_status *mv = NULL;
+	size_t rn = 0, mn = 0;
 	char err[ERRLEN];
-	if (rc == 0 && manifest_status(&a.m, &v, &n, err) != 0) {
+	if (rc == 0 && (manifest_status(&a.m, &rv, &rn, err) != 0 ||
+			manifest_remotes(&a.m, &mv, &mn, err) != 0)) {
 		fprintf(stderr, "kargo-agent: %s\n", err);
 		rc = EX_IOERR;
 	}
-	if (rc == 0) {
-		int all_ok = 1;
-		if (json)
-			fputs("{\"routes\":[", stdout);
-		for (size_t i = 0; i < a.cfg.nroutes; i++) {
-			struct mroute_status *s = find(v, n, a.cfg.routes[i].name);
-			all_ok &= !s || healthy(s);
-			print_route(stdout, a.cfg.routes[i].name, s, json, i == 0);
-		}
-		if (json)
-			printf("],\"healthy\":%s}\n", all_ok ? "true" : "false");
-		rc = all_ok ? 0 : 1;
-	}
-	mroute_status_free(v, n);
+	if (rc == 0)
+		rc = print_all(stdout, &a.cfg, rv, rn, mv, mn, json) ? 0 : 1;
+	mroute_status_free(rv, rn);
+	mremote_status_free(mv, mn);
 	app_close(&a);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -29,16 +30,18 @@ int cmd_validate(struct cli *cli, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "auto";
-	int ch, json = 0;
+	int ch, json = 0, no_progress = 0;
 	while ((ch = getopt_long(argc, argv, "c:f:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cli->config = optarg; break;
 		case 'f': format = optarg; break;
 		case 'j': json = 1; break;
+		case 'P': no_progress = 1; break;
 		default: return cli_usage("validate", ch == 'h');
 		}
 	}
@@ -55,7 +58,13 @@ int cmd_validate(struct cli *cli, int argc, char **argv)
 	if (rc == 0) {
 		struct parse_result res;
 		char err[ERRLEN];
-		int prc = format_parse_path(f, format, path, &res, err);
+		struct progress line, *tty = cli_progress(&line, no_progress), *pg = NULL;
+		struct stat st;
+		if (tty && stat(path, &st) == 0)
+			pg = progress_begin(tty, "validate", path, (int64_t)st.st_size);
+		int prc = format_parse_path(f, format, path, pg, &res, err);
+		progress_end(pg);
+		progress_release(tty);
 		if (prc != 0) {
 			fprintf(stderr, "kargo-agent validate: %s\n", err);
 			rc = prc == KA_NOENT ? EX_NOINPUT : EX_IOERR;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../common.h"
+#include "../progress.h"
 #include "format_int.h"
 
 #define CSV_MAX_FIELD (8 * 1024 * 1024)
@@ -419,8 +420,9 @@ int csv_head(const unsigned char *head, size_t len, int delim, struct csv_sink *
 	return found ? 0 : -1;
 }
 
-/* Read up to N bytes, retrying short reads; returns bytes read or -1. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t n)
+/* Read up to N bytes, retrying short reads, and tell PG (may be NULL);
+ * returns bytes read or -1. */
+static ssize_t read_full(int fd, unsigned char *buf, size_t n, struct progress *pg)
 {
 	size_t got = 0;
 	while (got < n) {
@@ -433,6 +435,7 @@ static ssize_t read_full(int fd, unsigned char *buf, size_t n)
 			break;
 		got += (size_t)r;
 	}
+	progress_add(pg, got);
 	return (ssize_t)got;
 }
 
@@ -443,6 +446,7 @@ struct csv_input {
 	unsigned char *raw, *conv;
 	size_t rawlen;            /* bytes waiting in raw (an incomplete sequence) */
 	int eof;
+	struct progress *progress;  /* told each block read, or NULL */
 };
 
 /* Convert RAW[0..*rawlen) into OUT; an invalid sequence becomes 0xFF (never
@@ -478,13 +482,14 @@ static size_t input_convert(struct csv_input *in, size_t outcap)
 static ssize_t input_next(struct csv_input *in, const unsigned char **out)
 {
 	if (in->cd == (iconv_t)-1) {
-		ssize_t r = read_full(in->fd, in->raw, FORMAT_CHUNK);
+		ssize_t r = read_full(in->fd, in->raw, FORMAT_CHUNK, in->progress);
 		*out = in->raw;
 		return r;
 	}
 	for (;;) {
 		if (!in->eof && in->rawlen < FORMAT_CHUNK / 2) {
-			ssize_t r = read_full(in->fd, in->raw + in->rawlen, FORMAT_CHUNK - in->rawlen);
+			ssize_t r = read_full(in->fd, in->raw + in->rawlen, FORMAT_CHUNK - in->rawlen,
+					      in->progress);
 			if (r < 0)
 				return -1;
 			in->eof = r == 0;
@@ -535,6 +540,7 @@ int csv_run(int fd, const struct csv_opts *o, struct csv_sink *sink, struct rbui
 	sink->total = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	if (input_open(&in, fd, o->charset, err) != 0)
 		return KA_ERR;
+	in.progress = rb->progress;
 	sink->bad_charset = in.cd != (iconv_t)-1;
 	uint64_t seen = 0;
 	while ((n = input_next(&in, &p)) > 0 && !sink->stop) {

@@ -112,7 +112,7 @@ out:
 }
 
 int format_parse_path(const struct formats *f, const char *name, const char *path,
-		      struct parse_result *res, char *err)
+		      struct progress *pg, struct parse_result *res, char *err)
 {
 	struct format_spec spec = { NULL, NULL, NULL };
 	struct rbuild rb;
@@ -138,6 +138,7 @@ int format_parse_path(const struct formats *f, const char *name, const char *pat
 	if (!spec.ops)
 		format_detect(f, fd, &spec);
 	rbuild_init(&rb, res);
+	rb.progress = pg;
 	snprintf(res->format, sizeof(res->format), "%s", spec.name);
 	ret = spec.ops->parse(&spec, fd, &rb, err);
 	rbuild_finish(&rb);

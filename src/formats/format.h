@@ -37,7 +37,8 @@ struct parse_result {
 	size_t nwarnings;
 };
 
-struct formats;  /* built-in formats plus the config's [format NAME] profiles */
+struct formats;   /* built-in formats plus the config's [format NAME] profiles */
+struct progress;  /* a progress line (progress.h) */
 
 /* Build the format table from CFG's [format NAME] sections; problems go to D.
  * Returns 0 or -1; *OUT is set either way and freed with formats_free. CFG
@@ -50,11 +51,12 @@ int format_known(const struct formats *f, const char *name);
 /* Keys allowed in a [format NAME] section, NULL-terminated. */
 extern const char *const format_profile_keys[];
 
-/* Parse PATH as format NAME ("auto" detects). Returns 0 when the file could be
- * read (valid or not: see res->valid), or a negative enum ka_err with err set
+/* Parse PATH as format NAME ("auto" detects). PG, when not NULL, is told
+ * each block read (progress_add). Returns 0 when the file could be read
+ * (valid or not: see res->valid), or a negative enum ka_err with err set
  * when it could not be read at all. */
 int format_parse_path(const struct formats *f, const char *name, const char *path,
-		      struct parse_result *res, char *err);
+		      struct progress *pg, struct parse_result *res, char *err);
 void parse_result_release(struct parse_result *res);
 
 /* The parse summary as one JSON object (format, rows, pallets, shipment_ids,

@@ -54,6 +54,7 @@ struct rbuild {
 	struct fpcount ids;           /* distinct shipment ids */
 	struct fpcount pallets;       /* distinct SSCCs (eos-csv) */
 	size_t errcap;
+	struct progress *progress;    /* told each block read, or NULL */
 };
 
 void rbuild_init(struct rbuild *rb, struct parse_result *res);

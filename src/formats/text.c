@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../common.h"
+#include "../progress.h"
 
 static int text_detect(const struct format_spec *spec, const unsigned char *head, size_t len)
 {
@@ -29,6 +30,7 @@ static int text_parse(const struct format_spec *spec, int fd, struct rbuild *rb,
 		}
 		if (n == 0)
 			break;
+		progress_add(rb->progress, (size_t)n);
 		for (const unsigned char *p = buf, *end = buf + n;
 		     (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
 			lines++;

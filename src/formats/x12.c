@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../common.h"
+#include "../progress.h"
 
 #define ISA_LEN 106
 #define X12_MAX_SEG (256 * 1024)
@@ -629,6 +630,7 @@ static int x12_parse(const struct format_spec *spec, int fd, struct rbuild *rb, 
 		}
 		have += (size_t)n;
 		total += (uint64_t)n;
+		progress_add(rb->progress, (size_t)n);
 		size_t used = x12_feed(x, buf, buf + have, n == 0);
 		memmove(buf, buf + used, have - used);
 		have -= used;

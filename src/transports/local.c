@@ -2,6 +2,7 @@
  * commit by rename (RENAME_NOREPLACE unless overwriting) and fsync the
  * directory, watch with inotify. Symlinks are never followed. */
 #include "transport.h"
+#include "../progress.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -136,7 +137,8 @@ static int write_all(int fd, const char *buf, size_t n)
 	return 0;
 }
 
-static int local_put(struct tconn *c, const char *local_path, const char *path, char *err)
+static int local_put(struct tconn *c, const char *local_path, const char *path,
+		     struct progress *pg, char *err)
 {
 	int in = open(local_path, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -162,6 +164,7 @@ static int local_put(struct tconn *c, const char *local_path, const char *path, 
 			rc = fail(err, "cannot write", path);
 			break;
 		}
+		progress_add(pg, (size_t)n);
 	}
 	/* The data must be on disk before the rename makes it visible. */
 	if (rc == 0 && !c->defer && fsync(out) != 0)

@@ -5,6 +5,7 @@
  * overwriting renames (sftp_ext.c). A tconn is used by one thread at a time;
  * parallelism is several tconns. */
 #include "sftp_int.h"
+#include "../progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -497,7 +498,7 @@ static int put_fsync(struct tconn *c, LIBSSH2_SFTP_HANDLE *h, const char *path, 
 }
 
 static int put_once(struct tconn *c, int in, const char *local_path, const char *path,
-		    char *err)
+		    struct progress *pg, char *err)
 {
 	if (lseek(in, 0, SEEK_SET) != 0) {
 		snprintf(err, ERRLEN, "cannot read %s: %s", local_path, strerror(errno));
@@ -524,6 +525,7 @@ static int put_once(struct tconn *c, int in, const char *local_path, const char 
 		rc = write_all(c, h, c->buf, (size_t)n, path, err);
 		if (rc)
 			break;
+		progress_add(pg, (size_t)n);
 	}
 	if (rc == 0)
 		rc = put_fsync(c, h, path, err);
@@ -533,7 +535,8 @@ static int put_once(struct tconn *c, int in, const char *local_path, const char 
 	return rc;
 }
 
-static int sftp_put(struct tconn *c, const char *local_path, const char *path, char *err)
+static int sftp_put(struct tconn *c, const char *local_path, const char *path,
+		    struct progress *pg, char *err)
 {
 	int in = open(local_path, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
@@ -542,9 +545,9 @@ static int sftp_put(struct tconn *c, const char *local_path, const char *path, c
 	}
 	int fresh, rc = sftp_ready(c, &fresh, err);
 	if (rc == 0) {
-		rc = put_once(c, in, local_path, path, err);
+		rc = put_once(c, in, local_path, path, pg, err);
 		if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
-			rc = put_once(c, in, local_path, path, err);
+			rc = put_once(c, in, local_path, path, pg, err);
 	}
 	close(in);
 	return rc;

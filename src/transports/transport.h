@@ -46,7 +46,8 @@ struct sink {
 	void *ctx;
 };
 
-struct tconn;  /* a transport's open connection (opaque) */
+struct tconn;     /* a transport's open connection (opaque) */
+struct progress;  /* a progress line (progress.h), or NULL */
 
 /* What a message sink needs to know about the file it sends. */
 struct send_info {
@@ -78,8 +79,10 @@ struct transport_ops {
 	int (*get)(struct tconn *c, const char *path, const struct sink *to, char *err);
 
 	/* Create or truncate PATH and write LOCAL_PATH's bytes to it, durably
-	 * (fsync where the transport can). PATH's directory exists. */
-	int (*put)(struct tconn *c, const char *local_path, const char *path, char *err);
+	 * (fsync where the transport can). PATH's directory exists. PG, when
+	 * not NULL, is told each block written (progress_add). */
+	int (*put)(struct tconn *c, const char *local_path, const char *path,
+		   struct progress *pg, char *err);
 
 	/* Rename FROM to TO. With overwrite = 0 fail with KA_EXISTS if TO exists;
 	 * with overwrite = 1 replace TO atomically where the server can.

@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	struct parse_result res;
 	char err[ERRLEN];
 	formats_load(NULL, &f, &d);
-	int r = format_parse_path(f, fmt, path, &res, err);
+	int r = format_parse_path(f, fmt, path, NULL, &res, err);
 	if (r != 0) {
 		fprintf(stderr, "fmtcheck: %s\n", err);
 		formats_free(f);

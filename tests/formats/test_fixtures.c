@@ -132,7 +132,7 @@ static void run_fixture(void **state)
 		fail_msg("%s: profile: %s", fx->name, d.n ? d.msgs[0] : "?");
 	struct parse_result res;
 	char err[ERRLEN];
-	int r = format_parse_path(f, format, fx->input, &res, err);
+	int r = format_parse_path(f, format, fx->input, NULL, &res, err);
 	if (r != 0)
 		fail_msg("%s: %s", fx->name, err);
 	check_expect(ef, &res, fx->name);

@@ -211,7 +211,7 @@ static void million_rows(void **state)
 	formats_load(NULL, &fm, &d);
 	struct parse_result res;
 	char err[ERRLEN];
-	assert_int_equal(format_parse_path(fm, "auto", path, &res, err), 0);
+	assert_int_equal(format_parse_path(fm, "auto", path, NULL, &res, err), 0);
 	assert_string_equal(res.format, "expected-shipment");
 	assert_int_equal(res.rows, 1000001);
 	assert_int_equal(res.nerrors, 1);

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct parse_result res;
 	char err[ERRLEN];
 	formats_load(NULL, &f, &d);
-	if (format_parse_path(f, FUZZ_FORMAT, path, &res, err) == 0) {
+	if (format_parse_path(f, FUZZ_FORMAT, path, NULL, &res, err) == 0) {
 		char *j = parse_result_json(&res);
 		free(j);
 		FILE *out = fopen("/dev/null", "w");

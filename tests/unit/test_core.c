@@ -104,6 +104,7 @@ static void test_config_defaults_and_paths(void **state)
 	assert_string_equal(cfg.agent.spool_dir, spool);
 	assert_int_equal(cfg.agent.poll_interval, 30);
 	assert_int_equal(cfg.agent.max_attempts, 10);
+	assert_int_equal(cfg.agent.remote_failures, 3);
 	assert_int_equal(cfg.nroutes, 1);
 	const struct route_config *r = config_route(&cfg, "r1");  /* iniparser lower-cases */
 	assert_non_null(r);
@@ -126,16 +127,18 @@ static void test_config_collects_every_error(void **state)
 {
 	char *dir = scratch();
 	char *ini = path_join(dir, "k.ini");
-	write_text(ini, "[agent]\nmax_attempts = 0\nbogus = 1\n[route a]\ndest = x\n"
-		   "[route b]\nsource = y\n");
+	write_text(ini, "[agent]\nmax_attempts = 0\nbogus = 1\nremote_failures = often\n"
+		   "[route a]\ndest = x\n[route b]\nsource = y\n");
 	struct config cfg;
 	struct diag d = { 0 };
 	assert_int_equal(config_load(ini, &cfg, &d), -1);
-	assert_int_equal(d.n, 4);
+	assert_int_equal(d.n, 5);
 	assert_non_null(strstr(d.msgs[0], "[agent] bogus: unknown key"));
 	assert_non_null(strstr(d.msgs[1], "[agent] max_attempts: '0'"));
-	assert_non_null(strstr(d.msgs[2], "[route a] source: missing required key"));
-	assert_non_null(strstr(d.msgs[3], "[route b] dest: missing required key"));
+	assert_non_null(strstr(d.msgs[2], "[agent] remote_failures: 'often' is not a whole "
+			       "number between 1 and 1000"));
+	assert_non_null(strstr(d.msgs[3], "[route a] source: missing required key"));
+	assert_non_null(strstr(d.msgs[4], "[route b] dest: missing required key"));
 	diag_release(&d);
 	config_release(&cfg);
 	free(ini);
@@ -253,6 +256,56 @@ static void test_manifest_lifecycle(void **state)
 	free(dir);
 }
 
+/* Failures in a row, per route and per remote: counted up by each failed
+ * cycle or attempt, back to 0 after a good one, with the last error. */
+static void test_manifest_failures_in_a_row(void **state)
+{
+	char *dir = scratch();
+	char *db = path_join(dir, "m.db");
+	struct manifest m;
+	char err[ERRLEN];
+	assert_int_equal(manifest_open(&m, db, err), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(manifest_route_cycle(&m, "r", 0, "down", err), 0);
+		assert_int_equal(manifest_remote_attempt(&m, "srv", 0, "refused", err), 0);
+	}
+	assert_int_equal(manifest_remote_attempt(&m, "other", 1, NULL, err), 0);
+	struct mroute_status *rv;
+	struct mremote_status *mv;
+	size_t rn, mn;
+	assert_int_equal(manifest_status(&m, &rv, &rn, err), 0);
+	assert_int_equal(rn, 1);
+	assert_int_equal(rv[0].failures, 3);
+	assert_string_equal(rv[0].last_error, "down");
+	assert_int_equal(rv[0].last_ok, 0);
+	mroute_status_free(rv, rn);
+	assert_int_equal(manifest_remotes(&m, &mv, &mn, err), 0);
+	assert_int_equal(mn, 2);
+	assert_string_equal(mv[0].remote, "other");
+	assert_int_equal(mv[0].failures, 0);
+	assert_true(mv[0].last_ok > 0);
+	assert_string_equal(mv[1].remote, "srv");
+	assert_int_equal(mv[1].failures, 3);
+	assert_string_equal(mv[1].last_error, "refused");
+	mremote_status_free(mv, mn);
+	/* One good cycle and one good attempt start the count again. */
+	assert_int_equal(manifest_route_cycle(&m, "r", 1, NULL, err), 0);
+	assert_int_equal(manifest_remote_attempt(&m, "srv", 1, "ignored", err), 0);
+	assert_int_equal(manifest_status(&m, &rv, &rn, err), 0);
+	assert_int_equal(rv[0].failures, 0);
+	assert_null(rv[0].last_error);
+	mroute_status_free(rv, rn);
+	assert_int_equal(manifest_remotes(&m, &mv, &mn, err), 0);
+	assert_int_equal(mv[1].failures, 0);
+	assert_null(mv[1].last_error);
+	assert_true(mv[1].last_ok > 0);
+	mremote_status_free(mv, mn);
+	manifest_close(&m);
+	free(db);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -264,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_config_collects_every_error),
 		cmocka_unit_test(test_spool_sha256_and_abort),
 		cmocka_unit_test(test_manifest_lifecycle),
+		cmocka_unit_test(test_manifest_failures_in_a_row),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
