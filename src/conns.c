@@ -1,6 +1,7 @@
 /* The connection cache. */
 #include "conns.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,45 @@ int conns_get(struct conns *cs, const struct endpoint *ep, const struct transpor
 	return get_slot(cs, ep, 0, t, c, err);
 }
 
+/* An extra session being opened on its own thread. */
+struct opener {
+	struct conn_slot *s;
+	const struct logger *lg;
+	pthread_t th;
+	int started;
+	char err[ERRLEN];
+};
+
+static void *open_extra(void *arg)
+{
+	struct opener *o = arg;
+	if (o->s->t->connect(o->s->remote, o->lg, &o->s->c, o->err) != 0)
+		o->s->c = NULL;
+	return NULL;
+}
+
+/* Open the extra sessions 1 .. WANT-1 that are not open, all at once: each
+ * costs a handshake and a login, which add up when done in turn. One that
+ * cannot be opened is done without: they are a speed-up. */
+static void open_extras(struct conns *cs, const struct endpoint *ep, int want)
+{
+	struct opener o[CONNS_MAX_POOL];
+	if (want > CONNS_MAX_POOL)
+		want = CONNS_MAX_POOL;
+	for (int i = 1; i < want; i++)
+		slot_for(cs, ep->remote, i);  /* may move cs->v: before taking pointers */
+	for (int i = 1; i < want; i++) {
+		o[i] = (struct opener){ .s = slot_for(cs, ep->remote, i), .lg = cs->lg };
+		if (!o[i].s->t)
+			o[i].s->t = transport_for(ep);
+		if (!o[i].s->c)
+			o[i].started = pthread_create(&o[i].th, NULL, open_extra, &o[i]) == 0;
+	}
+	for (int i = 1; i < want; i++)
+		if (o[i].started)
+			pthread_join(o[i].th, NULL);
+}
+
 int conns_pool(struct conns *cs, const struct endpoint *ep, int want,
 	       const struct transport_ops **t, struct tconn **c, size_t *n, char *err)
 {
@@ -84,11 +124,12 @@ int conns_pool(struct conns *cs, const struct endpoint *ep, int want,
 	if (rc != 0)
 		return rc;
 	*n = 1;
-	/* Extra sessions are a speed-up: one that cannot be opened is done without. */
-	char xerr[ERRLEN];
-	for (int i = 1; i < want; i++)
-		if (get_slot(cs, ep, i, t, &c[*n], xerr) == 0)
-			(*n)++;
+	open_extras(cs, ep, want);
+	for (int i = 1; i < want && i < CONNS_MAX_POOL; i++) {
+		struct conn_slot *s = slot_for(cs, ep->remote, i);
+		if (s->c)
+			c[(*n)++] = s->c;
+	}
 	return 0;
 }
 
