@@ -5,7 +5,6 @@
  * overwriting renames (sftp_ext.c). A tconn is used by one thread at a time;
  * parallelism is several tconns. */
 #include "sftp_int.h"
-#include "../progress.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +24,7 @@
 static const char *const sftp_keys[] = {
 	"host", "port", "user", "key", "passphrase_file", "password_file", "known_hosts",
 	"accept_new_host_key", "connect_timeout", "io_timeout", "keepalive",
-	"download_streams", "download_split_mib", NULL,
+	"download_streams", "upload_streams", "split_mib", NULL,
 };
 
 static void sftp_check_remote(const struct remote_config *rc, const char *file, struct diag *d)
@@ -466,90 +465,6 @@ static int sftp_stat(struct tconn *c, const char *path, struct tentry *out, char
 	rc = stat_once(c, path, out, err);
 	if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
 		rc = stat_once(c, path, out, err);
-	return rc;
-}
-
-/* Write N bytes at P; libssh2 returns how much it took, possibly less. */
-static int write_all(struct tconn *c, LIBSSH2_SFTP_HANDLE *h, const char *p, size_t n,
-		     const char *path, char *err)
-{
-	while (n > 0) {
-		ssize_t w = libssh2_sftp_write(h, p, n);
-		if (w < 0)
-			return sftp_fail(c, "cannot write", path, err);
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Ask the server to fsync the file; a server without fsync@openssh.com
- * is remembered and not asked again. */
-static int put_fsync(struct tconn *c, LIBSSH2_SFTP_HANDLE *h, const char *path, char *err)
-{
-	if (c->no_fsync || libssh2_sftp_fsync(h) == 0)
-		return 0;
-	if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_SFTP_PROTOCOL &&
-	    libssh2_sftp_last_error(c->sftp) == LIBSSH2_FX_OP_UNSUPPORTED) {
-		c->no_fsync = 1;
-		return 0;
-	}
-	return sftp_fail(c, "cannot fsync", path, err);
-}
-
-static int put_once(struct tconn *c, int in, const char *local_path, const char *path,
-		    struct progress *pg, char *err)
-{
-	if (lseek(in, 0, SEEK_SET) != 0) {
-		snprintf(err, ERRLEN, "cannot read %s: %s", local_path, strerror(errno));
-		return KA_ERR;
-	}
-	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open(c->sftp, path,
-		LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
-		LIBSSH2_SFTP_S_IRUSR | LIBSSH2_SFTP_S_IWUSR | LIBSSH2_SFTP_S_IRGRP |
-		LIBSSH2_SFTP_S_IROTH);
-	if (!h)
-		return sftp_fail(c, "cannot create", path, err);
-	int rc = 0;
-	for (;;) {
-		ssize_t n = read(in, c->buf, SFTP_BUF);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, ERRLEN, "cannot read %s: %s", local_path, strerror(errno));
-			rc = KA_ERR;
-			break;
-		}
-		if (n == 0)
-			break;
-		rc = write_all(c, h, c->buf, (size_t)n, path, err);
-		if (rc)
-			break;
-		progress_add(pg, (size_t)n);
-	}
-	if (rc == 0)
-		rc = put_fsync(c, h, path, err);
-	/* The server reports some write errors only when the handle closes. */
-	if (libssh2_sftp_close_handle(h) != 0 && rc == 0)
-		rc = sftp_fail(c, "cannot close", path, err);
-	return rc;
-}
-
-static int sftp_put(struct tconn *c, const char *local_path, const char *path,
-		    struct progress *pg, char *err)
-{
-	int in = open(local_path, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		snprintf(err, ERRLEN, "cannot open %s: %s", local_path, strerror(errno));
-		return errno == ENOENT ? KA_NOENT : KA_ERR;
-	}
-	int fresh, rc = sftp_ready(c, &fresh, err);
-	if (rc == 0) {
-		rc = put_once(c, in, local_path, path, pg, err);
-		if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
-			rc = put_once(c, in, local_path, path, pg, err);
-	}
-	close(in);
 	return rc;
 }
 

@@ -86,7 +86,8 @@ int sftp_opts_parse(const struct remote_config *rc, const char *file, struct dia
 	o->io_timeout = opt_int(rc, file, d, "io_timeout", 60, 1, 86400);
 	o->keepalive = opt_int(rc, file, d, "keepalive", 30, 0, 86400);
 	o->streams = opt_int(rc, file, d, "download_streams", 2, 1, SFTP_MAX_STREAMS);
-	o->split_bytes = (int64_t)opt_int(rc, file, d, "download_split_mib", 64, 1, 1 << 20) << 20;
+	o->upload_streams = opt_int(rc, file, d, "upload_streams", 1, 1, SFTP_MAX_STREAMS);
+	o->split_bytes = (int64_t)opt_int(rc, file, d, "split_mib", 64, 1, 1 << 20) << 20;
 	if (!o->key && !o->password_file)
 		diag_add(d, "%s: [remote %s] key: neither key nor password_file is set",
 			 file, rc->sec.name);

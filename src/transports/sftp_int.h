@@ -24,6 +24,7 @@ struct sftp_opts {
 	int io_timeout;         /* seconds */
 	int keepalive;          /* seconds, 0 = off */
 	int streams;            /* sessions for one large download (1 = no split) */
+	int upload_streams;     /* sessions for one large upload (1 = no split) */
 	int64_t split_bytes;    /* files from this size are split across streams */
 };
 
@@ -94,8 +95,11 @@ int sftp_retry(struct tconn *c, int rc, int fresh);
 struct tconn *sftp_clone(const struct tconn *c);
 void sftp_release(struct tconn *c);
 
-/* Fetch PATH into TO, over several sessions for large files (sftp_get.c). */
+/* Fetch PATH into TO, or write LOCAL_PATH to PATH, over several sessions
+ * for large files (sftp_xfer.c). */
 int sftp_get(struct tconn *c, const char *path, const struct sink *to, char *err);
+int sftp_put(struct tconn *c, const char *local_path, const char *path, struct progress *pg,
+	     char *err);
 
 /* Map the session's last error to a code; marks the connection broken when
  * the failure was the transport's, not the file's. Fills err with

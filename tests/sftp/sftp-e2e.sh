@@ -26,8 +26,8 @@ head -c 10485760 /dev/urandom > "$T/in/ten mib ünïcødé ✓.csv"
 head -c 3146505 /dev/urandom > "$T/in/three mib and some.csv"
 printf 'x' > "$T/in/name with spaces.csv"
 sums "$T/in" > "$T/before.sums"
-# Downloads of 1 MiB or more come in 3 parts over 3 sessions.
-{ remote; printf 'download_streams = 3\ndownload_split_mib = 1\n\n'; cat <<EOF2
+# Transfers of 1 MiB or more move in 3 parts over 3 sessions.
+{ remote; printf 'download_streams = 3\nupload_streams = 3\nsplit_mib = 1\n\n'; cat <<EOF2
 [route up]
 source = $T/in
 dest = srv:$D/inbox
@@ -48,8 +48,8 @@ ka once
 assert_eq "once exits 0" 0 "$RC"
 cp "$T/stderr" "$T/once.stderr"
 ka once
-assert_eq "the 10 MiB file downloaded in 3 parts" 1 "$(grep -c 'event=sftp_split .*bytes=10485760 parts=3' "$T/once.stderr" "$T/stderr" | awk -F: '{ n += $NF } END { print n }')"
-assert_eq "the 3 MiB file in 2 (whole MiB parts)" 1 "$(grep -c 'event=sftp_split .*bytes=3146505 parts=2' "$T/once.stderr" "$T/stderr" | awk -F: '{ n += $NF } END { print n }')"
+assert_eq "the 10 MiB file uploaded and downloaded in 3 parts" "put get" "$(grep -ho 'event=sftp_split .*op=[a-z]* bytes=10485760 parts=3' "$T/once.stderr" "$T/stderr" | sed 's/.*op=\([a-z]*\).*/\1/' | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "the 3 MiB file in 2 (whole MiB parts)" 1 "$(grep -c 'event=sftp_split .*op=get bytes=3146505 parts=2' "$T/once.stderr" "$T/stderr" | awk -F: '{ n += $NF } END { print n }')"
 ka verify
 assert_eq "verify: every spooled sha256 matches its bytes" 0 "$RC"
 sums "$T/back" > "$T/after.sums"
