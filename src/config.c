@@ -374,6 +374,10 @@ static void load_route(struct loader *ld, dictionary *ini, const struct config *
 	if (!*r->temp_prefix && !*r->temp_suffix)
 		diag_add(ld->d, "%s: [%s] temp_prefix, temp_suffix: both empty, so a temporary "
 			 "name would be the final name", ld->file, sec);
+	if (strlen(r->temp_prefix) + strlen(r->temp_suffix) > 64 || strchr(r->temp_prefix, '/') ||
+	    strchr(r->temp_suffix, '/'))
+		diag_add(ld->d, "%s: [%s] temp_prefix, temp_suffix: at most 64 bytes together, and "
+			 "no '/'", ld->file, sec);
 	load_on_exists(ld, sec, section_get(&s, "on_exists", "fail"), r);
 	r->max_attempts = get_int(ld, sec, &s, "max_attempts", cfg->agent.max_attempts, 1, 1000);
 	r->enabled = get_bool(ld, sec, &s, "enabled", 1);

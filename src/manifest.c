@@ -263,6 +263,49 @@ int manifest_event(struct manifest *m, int64_t file_id, const char *event,
 	return rc;
 }
 
+static char *col_text(sqlite3_stmt *st, int i);
+
+int manifest_note_once(struct manifest *m, const char *event, const char *detail, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "INSERT INTO events(file_id, ts, event, detail) SELECT NULL, ?1, ?2, ?3 "
+			 "WHERE NOT EXISTS (SELECT 1 FROM events WHERE file_id IS NULL AND "
+			 "event=?2 AND detail=?3)", &st, err);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, now_ms());
+	bind_text(st, 2, event);
+	bind_text(st, 3, detail);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(m, err, "recording an event");
+	else
+		rc = sqlite3_changes(m->db) > 0;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int manifest_notes(struct manifest *m, const char *event, int64_t *count, char **latest,
+		   char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "SELECT count(*), (SELECT detail FROM events WHERE file_id IS NULL "
+			 "AND event=?1 ORDER BY id DESC LIMIT 1) FROM events "
+			 "WHERE file_id IS NULL AND event=?1", &st, err);
+	if (rc != 0)
+		return rc;
+	bind_text(st, 1, event);
+	*count = 0;
+	*latest = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*latest = col_text(st, 1);
+	} else {
+		rc = db_fail(m, err, "reading events");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
 		  int64_t size, int64_t mtime)
 {

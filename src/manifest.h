@@ -128,6 +128,14 @@ int manifest_set_retry(struct manifest *m, int64_t id, int attempts, int64_t nex
 int manifest_set_source_done(struct manifest *m, int64_t id, const char *detail, char *err);
 int manifest_event(struct manifest *m, int64_t file_id, const char *event,
 		   const char *detail, char *err);
+/* An event about no file (a name left at the source), recorded once: 1 if
+ * recorded now, 0 if the same event and detail were already there, or a
+ * negative code. Committed at once unless inside a transaction. */
+int manifest_note_once(struct manifest *m, const char *event, const char *detail, char *err);
+/* How many such events there are and the latest one's detail (caller frees;
+ * NULL when none). */
+int manifest_notes(struct manifest *m, const char *event, int64_t *count, char **latest,
+		   char *err);
 
 int manifest_get(struct manifest *m, int64_t id, struct mfile *f, char *err);
 void mfile_release(struct mfile *f);

@@ -1,4 +1,5 @@
-/* status: per route, last cycle, files by state, next retry. */
+/* status: per route, last cycle, files by state, next retry; then how many
+ * unsafe names were left at the sources (recorded by discover.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,8 +90,17 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 			all_ok &= !s || healthy(s);
 			print_route(stdout, a.cfg.routes[i].name, s, json, i == 0);
 		}
+		int64_t unsafe = 0;
+		char *latest = NULL;
+		if (manifest_notes(&a.m, "unsafe_name", &unsafe, &latest, err) != 0)
+			fprintf(stderr, "kargo-agent: %s\n", err);
 		if (json)
-			printf("],\"healthy\":%s}\n", all_ok ? "true" : "false");
+			printf("],\"unsafe_names\":%lld,\"healthy\":%s}\n", (long long)unsafe,
+			       all_ok ? "true" : "false");
+		else if (unsafe)
+			printf("unsafe names left at the sources: %lld (latest: %s)\n",
+			       (long long)unsafe, latest);
+		free(latest);
 		rc = all_ok ? 0 : 1;
 	}
 	mroute_status_free(v, n);

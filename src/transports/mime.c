@@ -21,6 +21,7 @@
 #include <gmime/gmime.h>
 
 #include "../common.h"
+#include "../log.h"
 
 #define DEFAULT_DEPTH 16
 #define NAME_MAX_BYTES 200
@@ -50,6 +51,7 @@ void mime_payloads_release(struct mime_payloads *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->v[i].name);
+		free(p->v[i].sent_name);
 		free(p->v[i].content_type);
 		free(p->v[i].part_path);
 		free(p->v[i].data);
@@ -214,18 +216,55 @@ out:
 	return rc;
 }
 
+/* 1 if the parameter list V (a Content-Disposition or Content-Type value)
+ * has an RFC 2231 extended name or filename (name*=, filename*0*= ...) whose
+ * value holds %00. */
+static int param_hides_nul(const char *v)
+{
+	for (const char *p = v ? strchr(v, ';') : NULL; p; p = strchr(p + 1, ';')) {
+		const char *k = p + 1;
+		while (*k == ' ' || *k == '\t' || *k == '\r' || *k == '\n')
+			k++;
+		const char *eq = strchr(k, '='), *end = strchr(k, ';');
+		if (!eq || (end && end < eq) || eq == k || eq[-1] != '*')
+			continue;
+		if (strncasecmp(k, "filename*", 9) && strncasecmp(k, "name*", 5))
+			continue;
+		size_t vlen = end ? (size_t)(end - eq) : strlen(eq);
+		for (size_t i = 0; i + 3 <= vlen; i++)
+			if (eq[i] == '%' && eq[i + 1] == '0' && eq[i + 2] == '0')
+				return 1;
+	}
+	return 0;
+}
+
+/* The part's name as sent, for the record: logfmt-quoted, with "%00..." at
+ * the end when an encoded NUL cut it. */
+static char *sent_name_of(const char *raw, int nul)
+{
+	char q[300];
+	char *s = nul ? xasprintf("%s%%00...", raw) : NULL;
+	log_quote(s ? s : raw, q, sizeof(q));
+	free(s);
+	return xstrdup(q);
+}
+
 /* A leaf part: a payload if it is named or of a data type, else skipped. */
 static int walk_part(struct walk *w, GMimePart *part, const char *path)
 {
+	GMimeObject *obj = GMIME_OBJECT(part);
 	const char *raw = g_mime_part_get_filename(part);
-	if (!(raw && *raw) && !is_data_type(GMIME_OBJECT(part)))
+	if (!(raw && *raw) && !is_data_type(obj))
 		return 0;
-	char *ct = content_type_of(GMIME_OBJECT(part));
-	char *name = raw && *raw ? mime_safe_name(raw) : NULL;
+	int nul = raw && (param_hides_nul(g_mime_object_get_header(obj, "Content-Disposition")) ||
+			  param_hides_nul(g_mime_object_get_header(obj, "Content-Type")));
+	char *ct = content_type_of(obj);
+	char *name = raw && *raw && !nul ? mime_safe_name(raw) : NULL;
 	if (!name)
 		name = xasprintf("attachment-%d.%s", ++w->unnamed, mime_ext_for_type(ct));
 	name = unique_name(w->out, name);
-	struct mime_payload p = { name, ct, xstrdup(path), NULL, 0 };
+	char *sent = raw && (nul || strcmp(raw, name)) ? sent_name_of(raw, nul) : NULL;
+	struct mime_payload p = { name, ct, xstrdup(path), NULL, 0, sent };
 	int rc = part_bytes(w, part, path, &p.data, &p.len);
 	if (w->out->n == w->out->cap) {
 		w->out->cap = w->out->cap ? w->out->cap * 2 : 8;
@@ -346,6 +385,7 @@ out:
 		struct mime_payloads tail = { out->v ? out->v + first : NULL, out->n - first, 0 };
 		for (size_t i = 0; i < tail.n; i++) {
 			free(tail.v[i].name);
+			free(tail.v[i].sent_name);
 			free(tail.v[i].content_type);
 			free(tail.v[i].part_path);
 			free(tail.v[i].data);
