@@ -719,16 +719,39 @@ int manifest_route_cycle(struct manifest *m, const char *route, int ok, const ch
 	return step_done(m, st, err, "recording a cycle");
 }
 
-static struct mroute_status *status_for(struct mroute_status **v, size_t *n, const char *route)
+static int cmp_status(const void *a, const void *b)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i].route, route) == 0)
-			return &(*v)[i];
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	struct mroute_status *s = &(*v)[(*n)++];
-	memset(s, 0, sizeof(*s));
-	s->route = xstrdup(route);
-	return s;
+	return strcmp(((const struct mroute_status *)a)->route,
+		      ((const struct mroute_status *)b)->route);
+}
+
+/* The entry of ROUTE in V (sorted by route). */
+static struct mroute_status *status_for(struct mroute_status *v, size_t n, const char *route)
+{
+	struct mroute_status key = { .route = (char *)route };
+	return bsearch(&key, v, n, sizeof(*v), cmp_status);
+}
+
+/* One zeroed entry per route that has files or a cycle, sorted by route. */
+static int status_routes(struct manifest *m, struct mroute_status **v, size_t *n, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "SELECT route FROM files UNION SELECT route FROM routes", &st, err);
+	if (rc != 0)
+		return rc;
+	size_t cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*v = xrealloc(*v, cap * sizeof(**v));
+		}
+		memset(&(*v)[*n], 0, sizeof(**v));
+		(*v)[(*n)++].route = col_text(st, 0);
+	}
+	sqlite3_reset(st);
+	/* strcmp order, whatever the database's collation */
+	qsort(*v, *n, sizeof(**v), cmp_status);
+	return 0;
 }
 
 int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, char *err)
@@ -736,15 +759,19 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 	sqlite3_stmt *st = NULL;
 	*v = NULL;
 	*n = 0;
-	int rc = prepare(m, "SELECT route, state, count(*), min(CASE WHEN state IN "
-			 "('pending','staged','delivered') AND attempts>0 THEN next_attempt END), "
-			 "sum(CASE WHEN state IN ('pending','staged','delivered') AND attempts>0 "
-			 "THEN 1 ELSE 0 END), sum(size) "
-			 "FROM files GROUP BY route, state", &st, err);
+	int rc = status_routes(m, v, n, err);
+	if (rc == 0)
+		rc = prepare(m, "SELECT route, state, count(*), min(CASE WHEN state IN "
+			     "('pending','staged','delivered') AND attempts>0 THEN next_attempt END), "
+			     "sum(CASE WHEN state IN ('pending','staged','delivered') AND attempts>0 "
+			     "THEN 1 ELSE 0 END), sum(size) "
+			     "FROM files GROUP BY route, state", &st, err);
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct mroute_status *s = status_for(v, n, (const char *)sqlite3_column_text(st, 0));
+		struct mroute_status *s = status_for(*v, *n, (const char *)sqlite3_column_text(st, 0));
+		if (!s)
+			continue;   /* a file recorded since the list of routes was read */
 		const char *state = (const char *)sqlite3_column_text(st, 1);
 		for (int i = 0; i < 6; i++)
 			if (strcmp(state, manifest_states[i]) == 0)
@@ -761,13 +788,20 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct mroute_status *s = status_for(v, n, (const char *)sqlite3_column_text(st, 0));
+		struct mroute_status *s = status_for(*v, *n, (const char *)sqlite3_column_text(st, 0));
+		if (!s)
+			continue;
 		s->last_cycle = sqlite3_column_int64(st, 1);
 		s->last_ok = sqlite3_column_int64(st, 2);
 		s->last_error = col_text(st, 3);
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route)
+{
+	return status_for(v, n, route);
 }
 
 void mroute_status_free(struct mroute_status *v, size_t n)

@@ -177,8 +177,10 @@ int manifest_seen_content(struct manifest *m, const char *route, const char *nam
 /* The end of a cycle of ROUTE: OK or the error that stopped it. */
 int manifest_route_cycle(struct manifest *m, const char *route, int ok, const char *error,
 			 char *err);
-/* Per-route state counts, next retry, last cycle. */
+/* Per-route state counts, next retry, last cycle; sorted by route (strcmp). */
 int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, char *err);
+/* ROUTE's entry in a manifest_status array (binary search), or NULL. */
+struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route);
 void mroute_status_free(struct mroute_status *v, size_t n);
 
 #endif

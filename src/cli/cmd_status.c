@@ -5,14 +5,6 @@
 
 #include "cli.h"
 
-static struct mroute_status *find(struct mroute_status *v, size_t n, const char *route)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].route, route) == 0)
-			return &v[i];
-	return NULL;
-}
-
 static int healthy(const struct mroute_status *s)
 {
 	return s->counts[5] == 0 && !s->last_error;
@@ -86,7 +78,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		if (json)
 			fputs("{\"routes\":[", stdout);
 		for (size_t i = 0; i < a.cfg.nroutes; i++) {
-			struct mroute_status *s = find(v, n, a.cfg.routes[i].name);
+			struct mroute_status *s = mroute_status_find(v, n, a.cfg.routes[i].name);
 			all_ok &= !s || healthy(s);
 			print_route(stdout, a.cfg.routes[i].name, s, json, i == 0);
 		}
