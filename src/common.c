@@ -176,10 +176,37 @@ void mkdir_parents(const char *path)
 	free(p);
 }
 
+/* Bytes of S to keep so that at most MAX remain, not cutting a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
 char *name_numbered(const char *name, int k)
 {
 	const char *dot = strrchr(name, '.');
-	if (!dot || dot == name)
-		return xasprintf("%s-%d", name, k);
-	return xasprintf("%.*s-%d%s", (int)(dot - name), name, k, dot);
+	if (!dot || dot == name || strlen(dot) > 16)
+		dot = name + strlen(name);
+	char num[16];
+	int nl = snprintf(num, sizeof(num), "-%d", k);
+	size_t elen = strlen(dot), room = NAME_BYTES - elen - (size_t)nl;
+	size_t stem = utf8_cut(name, (size_t)(dot - name), room);
+	return xasprintf("%.*s%s%s", (int)stem, name, num, dot);
+}
+
+char *name_fit(const char *prefix, const char *name, const char *suffix)
+{
+	size_t pl = strlen(prefix), nl = strlen(name), sl = strlen(suffix);
+	if (pl + nl + sl <= NAME_BYTES)
+		return xasprintf("%s%s%s", prefix, name, suffix);
+	uint32_t h = 2166136261u;   /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	size_t room = pl + sl + 9 < NAME_BYTES ? NAME_BYTES - pl - sl - 9 : 0;
+	size_t keep = utf8_cut(name, nl, room);
+	return xasprintf("%s%.*s~%08x%s", prefix, (int)keep, name, (unsigned)h, suffix);
 }

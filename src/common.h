@@ -54,8 +54,20 @@ const char *path_base(const char *s);
  * effort: the caller's own open or mkdir reports what went wrong. */
 void mkdir_parents(const char *path);
 
-/* NAME with counter K before the extension: a.csv → a-2.csv. Caller frees. */
+/* The longest file name the agent writes (NAME_MAX on Linux file systems). */
+#define NAME_BYTES 255
+
+/* NAME with counter K before the extension: a.csv → a-2.csv; the stem is cut
+ * to keep the result within NAME_BYTES. Caller frees. */
 char *name_numbered(const char *name, int k);
+
+/* PREFIX NAME SUFFIX as one file name of at most NAME_BYTES: when that is
+ * too long, NAME is cut (never inside a UTF-8 sequence) and "~" and 8 hex
+ * digits of a hash of the whole NAME take the place of the rest, so the
+ * result is the same every time and long names that differ stay apart.
+ * PREFIX and SUFFIX together must leave room (config limits them to 64
+ * bytes). Caller frees. */
+char *name_fit(const char *prefix, const char *name, const char *suffix);
 
 /* Write a random 64-bit value (getrandom). */
 uint64_t random_u64(void);

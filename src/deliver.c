@@ -278,7 +278,7 @@ static struct item *items_new(const struct deliver_env *env, const struct endpoi
 		struct item *it = &items[i];
 		it->df = &v[i];
 		v[i].rc = 0;
-		char *tname = xasprintf("%s%s%s", r->temp_prefix, v[i].f->name, r->temp_suffix);
+		char *tname = name_fit(r->temp_prefix, v[i].f->name, r->temp_suffix);
 		it->tmp = path_join(dest->path, tname);
 		it->final = path_join(dest->path, v[i].f->name);
 		free(tname);

@@ -61,15 +61,40 @@ static int is_temp_name(const struct route_config *r, const char *name)
 	return r->done_marker && ends_with(name, r->done_marker);
 }
 
-/* Control characters and path separators never become local names. */
-static int name_is_safe(const char *name)
+/* Why NAME must not become a local name (and so is left at the source), or
+ * NULL when it is safe: control characters, separators, "." or "..", or
+ * longer than a file name can be. */
+static const char *name_unsafe(const struct tentry *e)
 {
+	const char *name = e->name;
+	if (e->type == TENTRY_BADNAME)
+		return "a NUL byte or '/' in the name";
 	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return 0;
+		return "the name is empty, '.' or '..'";
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
-			return 0;
-	return strlen(name) <= 255;
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' || (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+			return "control characters or '\\' in the name";
+	if (strlen(name) > NAME_BYTES)
+		return "the name is longer than 255 bytes";
+	return NULL;
+}
+
+/* A name this route would take but must not: recorded once in the manifest
+ * (an unsafe_name event without a file) and logged; later sightings of the
+ * same name are logged at debug level only. */
+static void note_unsafe(struct pipeline *p, const struct route_config *r, const struct tentry *e,
+			const char *why)
+{
+	char q[1100], qs[600], err[ERRLEN];
+	char *detail = xasprintf("route=%s source=%s name=%s name_bytes=%zu reason=\"%s; left "
+				 "at the source\"", r->name, log_quote(r->source.text, qs, sizeof(qs)),
+				 log_quote(e->name, q, sizeof(q)), strlen(e->name), why);
+	int rc = manifest_note_once(&p->a->m, "unsafe_name", detail, err);
+	if (rc < 0)
+		log_event(&p->a->lg, LOG_ERROR, "manifest_error", "error=%s",
+			  log_quote(err, q, sizeof(q)));
+	log_event(&p->a->lg, rc == 0 ? LOG_DEBUG : LOG_WARN, "unsafe_name", "%s", detail);
+	free(detail);
 }
 
 static int has_marker(const struct tlist *l, const char *name, const char *marker)
@@ -186,13 +211,16 @@ static int wanted(struct pipeline *p, struct route_state *rs, const struct tlist
 		  const struct tentry *e, int64_t now)
 {
 	const struct route_config *r = rs->r;
+	if (e->type == TENTRY_BADNAME) {
+		/* No file system holds such a name: worth recording whatever it looks like. */
+		note_unsafe(p, r, e, name_unsafe(e));
+		return 0;
+	}
 	if (e->type != TENTRY_FILE || is_temp_name(r, e->name) || !name_matches(r->pattern, e->name))
 		return 0;
-	if (!name_is_safe(e->name)) {
-		char q[512];
-		log_event(&p->a->lg, LOG_WARN, "unsafe_name", "route=%s name=%s reason=%s",
-			  r->name, log_quote(e->name, q, sizeof(q)),
-			  "control characters or path separators; left at the source");
+	const char *why = name_unsafe(e);
+	if (why) {
+		note_unsafe(p, r, e, why);
 		return 0;
 	}
 	if (r->done_marker && !has_marker(l, e->name, r->done_marker))

@@ -109,12 +109,19 @@ static int stage_payload(struct pipeline *p, const struct route_config *r,
 		rc = spool_sync(&a->spool, err);
 	if (rc == 0)
 		rc = manifest_add_file(&a->m, &f, err);
+	if (rc == 0 && pl->sent_name) {
+		/* The sender's name was unsafe or too long: say what it was. */
+		char *detail = xasprintf("sent_name=%s", pl->sent_name);
+		rc = manifest_event(&a->m, f.id, "renamed", detail, err);
+		free(detail);
+	}
 	if (rc == 0) {
 		char q[512];
 		log_event(&a->lg, LOG_INFO, "staged", "file=%lld route=%s name=%s bytes=%lld "
-			  "uid=%u part=%s sha256=%s", (long long)f.id, r->name,
+			  "uid=%u part=%s sha256=%s%s%s", (long long)f.id, r->name,
 			  log_quote(pl->name, q, sizeof(q)), (long long)f.size, uid, pl->part_path,
-			  f.sha256);
+			  f.sha256, pl->sent_name ? " sent_name=" : "",
+			  pl->sent_name ? pl->sent_name : "");
 		p->stats.staged++;
 	}
 	free(f.source_uri);

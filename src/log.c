@@ -57,14 +57,22 @@ void log_event(const struct logger *lg, enum log_level level, const char *event,
 	fflush(lg->out);
 }
 
+/* A C1 control character (U+0080..U+009F, UTF-8 C2 80..C2 9F) at P: some
+ * terminals and log viewers act on them (U+0085 is a line break). */
+static int is_c1(const char *p)
+{
+	return (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] >= 0x80 &&
+	       (unsigned char)p[1] <= 0x9F;
+}
+
 const char *log_quote(const char *value, char *buf, size_t len)
 {
 	if (!value)
 		value = "";
-	int plain = *value != '\0';
+	int plain = *value != '\0' && strlen(value) < len;
 	for (const char *p = value; *p; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f)
+		if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f || is_c1(p))
 			plain = 0;
 	}
 	if (plain) {
@@ -72,15 +80,19 @@ const char *log_quote(const char *value, char *buf, size_t len)
 		return buf;
 	}
 	size_t o = 0;
-	if (len < 3) {
+	if (len < 16) {
 		if (len)
 			buf[0] = '\0';
 		return buf;
 	}
 	buf[o++] = '"';
-	for (const char *p = value; *p && o + 5 < len; p++) {
+	const char *p = value;
+	for (; *p && o + 12 < len; p++) {
 		unsigned char c = (unsigned char)*p;
-		if (c == '"' || c == '\\') {
+		if (is_c1(p)) {
+			o += (size_t)snprintf(buf + o, len - o, "\\xc2\\x%02x", (unsigned char)p[1]);
+			p++;
+		} else if (c == '"' || c == '\\') {
 			buf[o++] = '\\';
 			buf[o++] = (char)c;
 		} else if (c == '\n') {
@@ -92,6 +104,8 @@ const char *log_quote(const char *value, char *buf, size_t len)
 			buf[o++] = (char)c;
 		}
 	}
+	if (*p)
+		o += (size_t)snprintf(buf + o, len - o, "...");   /* cut: say so */
 	buf[o++] = '"';
 	buf[o] = '\0';
 	return buf;

@@ -24,8 +24,9 @@ int log_level_parse(const char *s, enum log_level *out);
 void log_event(const struct logger *lg, enum log_level level, const char *event,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Quote a value for logfmt if it needs it (spaces, quotes, '=' or control
- * characters), into buf. Returns buf. */
+/* Quote a value for logfmt if it needs it (spaces, quotes, '=', control
+ * characters, C1 controls), into buf (at least 16 bytes). A value too long
+ * for buf is cut and ends in "..." inside the quotes. Returns buf. */
 const char *log_quote(const char *value, char *buf, size_t len);
 
 #endif

@@ -273,6 +273,49 @@ int manifest_event(struct manifest *m, int64_t file_id, const char *event,
 	return rc;
 }
 
+static char *col_text(sqlite3_stmt *st, int i);
+
+int manifest_note_once(struct manifest *m, const char *event, const char *detail, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "INSERT INTO events(file_id, ts, event, detail) SELECT NULL, ?1, ?2, ?3 "
+			 "WHERE NOT EXISTS (SELECT 1 FROM events WHERE file_id IS NULL AND "
+			 "event=?2 AND detail=?3)", &st, err);
+	if (rc != 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, now_ms());
+	bind_text(st, 2, event);
+	bind_text(st, 3, detail);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = db_fail(m, err, "recording an event");
+	else
+		rc = sqlite3_changes(m->db) > 0;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int manifest_notes(struct manifest *m, const char *event, int64_t *count, char **latest,
+		   char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "SELECT count(*), (SELECT detail FROM events WHERE file_id IS NULL "
+			 "AND event=?1 ORDER BY id DESC LIMIT 1) FROM events "
+			 "WHERE file_id IS NULL AND event=?1", &st, err);
+	if (rc != 0)
+		return rc;
+	bind_text(st, 1, event);
+	*count = 0;
+	*latest = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*latest = col_text(st, 1);
+	} else {
+		rc = db_fail(m, err, "reading events");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
 		  int64_t size, int64_t mtime)
 {
@@ -737,16 +780,39 @@ void mremote_status_free(struct mremote_status *v, size_t n)
 	free(v);
 }
 
-static struct mroute_status *status_for(struct mroute_status **v, size_t *n, const char *route)
+static int cmp_status(const void *a, const void *b)
 {
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i].route, route) == 0)
-			return &(*v)[i];
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	struct mroute_status *s = &(*v)[(*n)++];
-	memset(s, 0, sizeof(*s));
-	s->route = xstrdup(route);
-	return s;
+	return strcmp(((const struct mroute_status *)a)->route,
+		      ((const struct mroute_status *)b)->route);
+}
+
+/* The entry of ROUTE in V (sorted by route). */
+static struct mroute_status *status_for(struct mroute_status *v, size_t n, const char *route)
+{
+	struct mroute_status key = { .route = (char *)route };
+	return bsearch(&key, v, n, sizeof(*v), cmp_status);
+}
+
+/* One zeroed entry per route that has files or a cycle, sorted by route. */
+static int status_routes(struct manifest *m, struct mroute_status **v, size_t *n, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "SELECT route FROM files UNION SELECT route FROM routes", &st, err);
+	if (rc != 0)
+		return rc;
+	size_t cap = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*v = xrealloc(*v, cap * sizeof(**v));
+		}
+		memset(&(*v)[*n], 0, sizeof(**v));
+		(*v)[(*n)++].route = col_text(st, 0);
+	}
+	sqlite3_reset(st);
+	/* strcmp order, whatever the database's collation */
+	qsort(*v, *n, sizeof(**v), cmp_status);
+	return 0;
 }
 
 int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, char *err)
@@ -754,15 +820,19 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 	sqlite3_stmt *st = NULL;
 	*v = NULL;
 	*n = 0;
-	int rc = prepare(m, "SELECT route, state, count(*), min(CASE WHEN state IN "
-			 "('pending','staged','delivered') AND attempts>0 THEN next_attempt END), "
-			 "sum(CASE WHEN state IN ('pending','staged','delivered') AND attempts>0 "
-			 "THEN 1 ELSE 0 END), sum(size) "
-			 "FROM files GROUP BY route, state", &st, err);
+	int rc = status_routes(m, v, n, err);
+	if (rc == 0)
+		rc = prepare(m, "SELECT route, state, count(*), min(CASE WHEN state IN "
+			     "('pending','staged','delivered') AND attempts>0 THEN next_attempt END), "
+			     "sum(CASE WHEN state IN ('pending','staged','delivered') AND attempts>0 "
+			     "THEN 1 ELSE 0 END), sum(size) "
+			     "FROM files GROUP BY route, state", &st, err);
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct mroute_status *s = status_for(v, n, (const char *)sqlite3_column_text(st, 0));
+		struct mroute_status *s = status_for(*v, *n, (const char *)sqlite3_column_text(st, 0));
+		if (!s)
+			continue;   /* a file recorded since the list of routes was read */
 		const char *state = (const char *)sqlite3_column_text(st, 1);
 		for (int i = 0; i < 6; i++)
 			if (strcmp(state, manifest_states[i]) == 0)
@@ -780,7 +850,9 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct mroute_status *s = status_for(v, n, (const char *)sqlite3_column_text(st, 0));
+		struct mroute_status *s = status_for(*v, *n, (const char *)sqlite3_column_text(st, 0));
+		if (!s)
+			continue;
 		s->last_cycle = sqlite3_column_int64(st, 1);
 		s->last_ok = sqlite3_column_int64(st, 2);
 		s->last_error = col_text(st, 3);
@@ -788,6 +860,11 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 	}
 	sqlite3_reset(st);
 	return 0;
+}
+
+struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route)
+{
+	return status_for(v, n, route);
 }
 
 void mroute_status_free(struct mroute_status *v, size_t n)

@@ -138,6 +138,14 @@ int manifest_set_retry(struct manifest *m, int64_t id, int attempts, int64_t nex
 int manifest_set_source_done(struct manifest *m, int64_t id, const char *detail, char *err);
 int manifest_event(struct manifest *m, int64_t file_id, const char *event,
 		   const char *detail, char *err);
+/* An event about no file (a name left at the source), recorded once: 1 if
+ * recorded now, 0 if the same event and detail were already there, or a
+ * negative code. Committed at once unless inside a transaction. */
+int manifest_note_once(struct manifest *m, const char *event, const char *detail, char *err);
+/* How many such events there are and the latest one's detail (caller frees;
+ * NULL when none). */
+int manifest_notes(struct manifest *m, const char *event, int64_t *count, char **latest,
+		   char *err);
 
 int manifest_get(struct manifest *m, int64_t id, struct mfile *f, char *err);
 void mfile_release(struct mfile *f);
@@ -186,8 +194,11 @@ int manifest_remote_attempt(struct manifest *m, const char *remote, int ok, cons
 /* Every remote attempted so far, by name. */
 int manifest_remotes(struct manifest *m, struct mremote_status **v, size_t *n, char *err);
 void mremote_status_free(struct mremote_status *v, size_t n);
-/* Per-route state counts, next retry, last cycle, failures in a row. */
+/* Per-route state counts, next retry, last cycle, failures in a row; sorted by
+ * route (strcmp). */
 int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, char *err);
+/* ROUTE's entry in a manifest_status array (binary search), or NULL. */
+struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route);
 void mroute_status_free(struct mroute_status *v, size_t n);
 
 #endif

@@ -27,21 +27,12 @@ static void help(FILE *out, const char *name, const char *type, const char *text
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
-static struct mroute_status *find(struct mroute_status *v, size_t n, const char *route)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].route, route) == 0)
-			return &v[i];
-	return NULL;
-}
-
-/* One gauge per route, taking its value from the route's status. */
 static void per_route(FILE *out, const struct config *cfg, struct mroute_status *v, size_t n,
 		      const char *name, int64_t (*value)(const struct mroute_status *))
 {
 	static const struct mroute_status none = { 0 };
 	for (size_t i = 0; i < cfg->nroutes; i++) {
-		const struct mroute_status *s = find(v, n, cfg->routes[i].name);
+		const struct mroute_status *s = mroute_status_find(v, n, cfg->routes[i].name);
 		fprintf(out, "%s{route=\"", name);
 		label(out, cfg->routes[i].name);
 		fprintf(out, "\"} %lld\n", (long long)value(s ? s : &none));
@@ -57,7 +48,7 @@ static void write_all(FILE *out, const struct config *cfg, struct mroute_status 
 {
 	help(out, "kargo_agent_files", "gauge", "Files in the manifest by route and state.");
 	for (size_t i = 0; i < cfg->nroutes; i++) {
-		const struct mroute_status *s = find(v, n, cfg->routes[i].name);
+		const struct mroute_status *s = mroute_status_find(v, n, cfg->routes[i].name);
 		for (int k = 0; k < 6; k++) {
 			fputs("kargo_agent_files{route=\"", out);
 			label(out, cfg->routes[i].name);

@@ -54,8 +54,10 @@ int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 	if (rc != 0)
 		return rc;
 	char *final = path_join(r->quarantine, f->name);
-	char *tmp = xasprintf("%s/.%s.part", r->quarantine, f->name);
-	char *report = xasprintf("%s.errors.txt", final);
+	char *tname = name_fit(".", f->name, ".part"), *rname = name_fit("", f->name, ".errors.txt");
+	char *tmp = path_join(r->quarantine, tname), *report = path_join(r->quarantine, rname);
+	free(tname);
+	free(rname);
 	rc = t->mkdirs(c, r->quarantine, err);
 	if (rc == 0)
 		rc = t->put(c, f->spool_path, tmp, NULL, err);

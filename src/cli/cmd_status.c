@@ -1,19 +1,12 @@
 /* status: per route, last cycle, files by state, next retry; per remote,
- * its last attempts. A route is unhealthy with a dead file or when its last
- * remote_failures cycles failed; a remote when its last remote_failures
- * attempts failed. */
+ * its last attempts; then how many unsafe names were left at the sources
+ * (recorded by discover.c). A route is unhealthy with a dead file or when
+ * its last remote_failures cycles failed; a remote when its last
+ * remote_failures attempts failed. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static struct mroute_status *find(struct mroute_status *v, size_t n, const char *route)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].route, route) == 0)
-			return &v[i];
-	return NULL;
-}
 
 static struct mremote_status *find_remote(struct mremote_status *v, size_t n, const char *name)
 {
@@ -105,15 +98,21 @@ static void print_remote(FILE *out, const char *name, const struct mremote_statu
 	print_failures(out, s->failures, limit, s->last_error, json);
 }
 
+/* Unsafe names need no action to stay healthy, only a look. */
+struct unsafe {
+	int64_t count;
+	char *latest;
+};
+
 /* Print every configured route and remote; returns 1 when all are healthy. */
 static int print_all(FILE *out, const struct config *cfg, struct mroute_status *rv, size_t rn,
-		     struct mremote_status *mv, size_t mn, int json)
+		     struct mremote_status *mv, size_t mn, const struct unsafe *u, int json)
 {
 	int limit = cfg->agent.remote_failures, all_ok = 1;
 	if (json)
 		fputs("{\"routes\":[", out);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
-		struct mroute_status *s = find(rv, rn, cfg->routes[i].name);
+		struct mroute_status *s = mroute_status_find(rv, rn, cfg->routes[i].name);
 		all_ok &= !s || healthy(s, limit);
 		print_route(out, cfg->routes[i].name, s, limit, json, i == 0);
 	}
@@ -126,8 +125,11 @@ static int print_all(FILE *out, const struct config *cfg, struct mroute_status *
 		print_remote(out, name, s, limit, json, i == 0);
 	}
 	if (json)
-		fprintf(out, "],\"remote_failures\":%d,\"healthy\":%s}\n", limit,
-			all_ok ? "true" : "false");
+		fprintf(out, "],\"remote_failures\":%d,\"unsafe_names\":%lld,\"healthy\":%s}\n",
+			limit, (long long)u->count, all_ok ? "true" : "false");
+	else if (u->count)
+		fprintf(out, "unsafe names left at the sources: %lld (latest: %s)\n",
+			(long long)u->count, u->latest ? u->latest : "?");
 	return all_ok;
 }
 
@@ -148,8 +150,12 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "kargo-agent: %s\n", err);
 		rc = EX_IOERR;
 	}
+	struct unsafe u = { 0 };
+	if (rc == 0 && manifest_notes(&a.m, "unsafe_name", &u.count, &u.latest, err) != 0)
+		fprintf(stderr, "kargo-agent: %s\n", err);
 	if (rc == 0)
-		rc = print_all(stdout, &a.cfg, rv, rn, mv, mn, json) ? 0 : 1;
+		rc = print_all(stdout, &a.cfg, rv, rn, mv, mn, &u, json) ? 0 : 1;
+	free(u.latest);
 	mroute_status_free(rv, rn);
 	mremote_status_free(mv, mn);
 	app_close(&a);

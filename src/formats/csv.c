@@ -5,6 +5,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <malloc.h>
 #include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,10 @@
 #include "format_int.h"
 
 #define CSV_MAX_FIELD (8 * 1024 * 1024)
+/* A row (its physical lines, quoted line breaks included) longer than this
+ * is an error: nothing in a shipment file comes near it, and a row's kept
+ * fields are held in memory until it ends. */
+#define CSV_MAX_ROW (8 * 1024 * 1024)
 
 struct fspan {
 	size_t off, len;
@@ -28,6 +33,7 @@ struct csv_engine {
 	int delim;
 	int64_t line;          /* physical line of the next byte */
 	int64_t row_line;      /* line where the current row started */
+	uint64_t row_start;    /* sink->fed where the current row started */
 	int inq;               /* inside quotes (quote parity) */
 	int prev_cr;           /* the last byte fed was CR */
 	int at_line_start;
@@ -59,11 +65,23 @@ static int is_space_only(unsigned char c)
 	return c == ' ';
 }
 
+/* libcsv grows a field's buffer by a fixed block (128 bytes), asking for a
+ * realloc each time: a long field would cost a copy every 128 bytes. Give
+ * it twice what it asks when it must move, and the same block while that
+ * is enough. */
+static void *grow_buffer(void *p, size_t n)
+{
+	if (p && malloc_usable_size(p) >= n)
+		return p;
+	return realloc(p, n < 4096 ? 4096 : 2 * n);
+}
+
 static void engine_parser_init(struct csv_engine *e)
 {
 	if (csv_init(&e->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 		abort();   /* only fails on bad options */
 	csv_set_delim(&e->p, (unsigned char)e->delim);
+	csv_set_realloc_func(&e->p, grow_buffer);
 	if (e->delim == '\t')
 		csv_set_space_func(&e->p, is_space_only);
 }
@@ -104,7 +122,7 @@ static inline void engine_field(struct csv_engine *e, const unsigned char *data,
 {
 	const struct csv_sink *k = e->sink;
 	size_t col = e->nf;
-	if (e->nf == e->fcap) {
+	if (e->nf >= e->fcap) {
 		if (e->fcap >= CSV_MAX_FIELDS) {
 			e->nf++;   /* counted (the row is ragged) but not kept */
 			return;
@@ -147,6 +165,8 @@ static void cb_field(void *data, size_t len, void *ctx)
 	engine_field(ctx, data, len, 0);
 }
 
+static void engine_flush(struct csv_engine *e);
+
 /* libcsv: a row ended. Hand it to the sink unless it is blank (every field
  * empty or blanks: a blank or delimiter-only row). */
 static void cb_row(int c, void *ctx)
@@ -161,7 +181,13 @@ static void cb_row(int c, void *ctx)
 			e->out[i].len = f->len;
 			e->out[i].flags = f->flags;
 		}
-		if (!e->header_done) {
+		if (!e->header_done && e->nf > CSV_MAX_FIELDS) {
+			engine_flush(e);
+			rbuild_error(e->rb, e->row_line, "too_many_columns", "",
+				     "the header row has %zu columns, more than the limit of %d",
+				     e->nf, CSV_MAX_FIELDS);
+			e->sink->stop = 1;
+		} else if (!e->header_done) {
 			e->header_done = 1;
 			e->sink->header(e->sink->ctx, e->row_line, e->out, e->nf);
 		} else {
@@ -294,6 +320,16 @@ static int fast_line(struct csv_engine *e, const unsigned char *b, const unsigne
 	return 1;
 }
 
+/* A field or row over its limit: report it at the row's line and stop. */
+static void engine_too_long(struct csv_engine *e, const char *cls, const char *what,
+			    int limit, const char *hint)
+{
+	engine_flush(e);
+	rbuild_error(e->rb, e->row_line, cls, "", "%s is longer than %d bytes (%s); the rest "
+		     "of the file is not read", what, limit, hint);
+	e->sink->stop = 1;
+}
+
 /* Feed N bytes: cut at each CR/LF, track quotes and line numbers. */
 static void engine_feed(struct csv_engine *e, const unsigned char *p, size_t n)
 {
@@ -302,8 +338,10 @@ static void engine_feed(struct csv_engine *e, const unsigned char *p, size_t n)
 		int inq0 = e->inq;
 		const unsigned char *q = line_end(p, end, &e->inq);
 		size_t seg = q < end ? (size_t)(q - p) + 1 : (size_t)(end - p);
-		if (e->at_line_start && !inq0)
+		if (e->at_line_start && !inq0) {
 			e->row_line = e->line;
+			e->row_start = e->sink->fed;
+		}
 		if (!e->skipping && q < end && !inq0 && !e->inq && seg <= FAST_LINE_MAX &&
 		    e->p.pstate == LIBCSV_ROW_NOT_BEGUN && e->nf == 0 && fast_line(e, p, q)) {
 			/* a plain line: split without libcsv, same fields */
@@ -311,13 +349,12 @@ static void engine_feed(struct csv_engine *e, const unsigned char *p, size_t n)
 			size_t used = csv_parse(&e->p, p, seg, cb_field, cb_row, e);
 			if (used < seg && csv_error(&e->p) == CSV_EPARSE)
 				engine_parse_error(e, p[used]);
-			else if (csv_get_buffer_size(&e->p) > CSV_MAX_FIELD) {
-				engine_flush(e);
-				rbuild_error(e->rb, e->row_line, "field_too_long", "",
-					     "a field is longer than %d bytes (an unclosed quote?)",
-					     CSV_MAX_FIELD);
-				e->sink->stop = 1;
-			}
+			else if (csv_get_buffer_size(&e->p) > CSV_MAX_FIELD)
+				engine_too_long(e, "field_too_long", "a field", CSV_MAX_FIELD,
+						"an unclosed quote?");
+			else if (e->sink->fed + seg - e->row_start > CSV_MAX_ROW)
+				engine_too_long(e, "row_too_long", "the row", CSV_MAX_ROW,
+						"no line break?");
 		}
 		if (q < end) {
 			if (*q == '\r' || !(seg == 1 && e->prev_cr))

@@ -19,6 +19,8 @@ struct mime_payload {
 	char *part_path;      /* IMAP section number: "2", "3.1", "2.2.1" */
 	unsigned char *data;  /* decoded bytes (transfer encoding removed, no charset change) */
 	size_t len;
+	char *sent_name;      /* the name as the sender wrote it when NAME differs (logfmt
+			       * quoted, at most 300 bytes), else NULL */
 };
 
 struct mime_payloads {
@@ -46,7 +48,9 @@ void mime_payloads_release(struct mime_payloads *p);
 /* The safe form of a decoded file name (basename after the last '/' or '\',
  * control characters replaced with '_', leading dots and spaces stripped,
  * capped at 200 bytes keeping the extension). Returns a new string, or NULL
- * when nothing is left (the part is then treated as unnamed). */
+ * when nothing is left (the part is then treated as unnamed). A name whose
+ * RFC 2231 encoding holds %00 is not used at all (GMime would cut it at the
+ * NUL: "a.csv%00.exe" would pass for "a.csv"): the part is unnamed. */
 char *mime_safe_name(const char *raw);
 
 /* The extension for an unnamed payload of CONTENT_TYPE ("csv", "edi", "txt", "bin"). */

@@ -394,18 +394,47 @@ static int64_t attrs_mtime(const LIBSSH2_SFTP_ATTRIBUTES *a)
 	return (a->flags & LIBSSH2_SFTP_ATTR_ACMODTIME) ? (int64_t)a->mtime : 0;
 }
 
-/* Entries of DIR. Names with a NUL byte or a slash cannot be named back to
- * the server or stored safely: they are skipped and logged. */
+/* NAME (N bytes, with NULs) with each NUL shown as "%00". Caller frees. */
+static char *name_with_nuls(const char *name, size_t n)
+{
+	char *s = xmalloc(3 * n + 1), *o = s;
+	for (size_t i = 0; i < n; i++) {
+		if (name[i]) {
+			*o++ = name[i];
+		} else {
+			memcpy(o, "%00", 3);
+			o += 3;
+		}
+	}
+	*o = '\0';
+	return s;
+}
+
+/* The largest packet libssh2 takes (LIBSSH2_SFTP_PACKET_MAXLEN): no name is longer. */
+#define SFTP_NAME_MAX (256 * 1024)
+
+/* Entries of DIR. A name with a NUL byte or a slash cannot be named back to
+ * the server or stored safely: it is listed as TENTRY_BADNAME. The buffer
+ * holds the longest name a packet can carry: libssh2 1.10 answers a name that
+ * does not fit with BUFFER_TOO_SMALL and then loses the packet's last entry. */
 static int list_once(struct tconn *c, const char *dir, struct tlist *out, char *err)
 {
 	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_opendir(c->sftp, dir);
 	if (!h)
 		return sftp_fail(c, "cannot list", dir, err);
-	char name[4096];
+	size_t cap = SFTP_NAME_MAX + 1;
+	char *name = xmalloc(cap);
 	LIBSSH2_SFTP_ATTRIBUTES a;
 	int rc = 0;
 	for (;;) {
-		int n = libssh2_sftp_readdir_ex(h, name, sizeof(name), NULL, 0, &a);
+		int n = libssh2_sftp_readdir_ex(h, name, cap, NULL, 0, &a);
+		if (n == LIBSSH2_ERROR_BUFFER_TOO_SMALL) {
+			snprintf(err, ERRLEN, "%s: cannot list %s: the server sent a malformed "
+				 "directory entry", c->label, dir);
+			c->broken = 1;
+			rc = KA_ERR;
+			break;
+		}
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -415,16 +444,14 @@ static int list_once(struct tconn *c, const char *dir, struct tlist *out, char *
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
 		if (strlen(name) != (size_t)n || strchr(name, '/')) {
-			if (c->lg) {
-				char q[600];
-				log_event(c->lg, LOG_WARN, "sftp_name_skipped",
-					  "remote=%s dir=%s reason=\"NUL or slash in name\"",
-					  c->o.name, log_quote(dir, q, sizeof(q)));
-			}
+			char *shown = name_with_nuls(name, (size_t)n);
+			tlist_add(out, shown, attrs_size(&a), attrs_mtime(&a), TENTRY_BADNAME);
+			free(shown);
 			continue;
 		}
 		tlist_add(out, name, attrs_size(&a), attrs_mtime(&a), attrs_type(&a));
 	}
+	free(name);
 	if (libssh2_sftp_closedir(h) != 0 && rc == 0)
 		rc = sftp_fail(c, "cannot list", dir, err);
 	return rc;

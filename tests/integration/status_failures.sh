@@ -50,7 +50,7 @@ assert_match "the route itself did not fail" "route push: healthy" "$T/stdout"
 ka status --json
 assert_match "--json: the remote, unhealthy, 3 failures" \
 	'"remotes":\[\{"remote":"srv","healthy":false,"last_attempt":"[^"]+","last_ok":null,"failures":3,' "$T/stdout"
-assert_match "--json: overall unhealthy" '"remote_failures":3,"healthy":false\}$' "$T/stdout"
+assert_match "--json: overall unhealthy" '"remote_failures":3,"unsafe_names":0,"healthy":false\}$' "$T/stdout"
 
 # The server answers again: one good attempt and status is 0.
 push_config "$SSHD_PORT"
