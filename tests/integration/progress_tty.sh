@@ -6,6 +6,7 @@
 # pseudo-terminal from script(1).
 . "$(dirname "$0")/lib.sh"
 command -v script >/dev/null 2>&1 || { echo "SKIP: no script(1) (bsdutils)"; exit 77; }
+script -qfec true /dev/null >/dev/null 2>&1 </dev/null || { echo "SKIP: no pseudo-terminal"; exit 77; }
 
 CR=$(printf '\r')
 # on_tty OUT CMD...: run the agent with a pseudo-terminal as stdin, stdout
@@ -67,7 +68,8 @@ assert_no_match "no progress when stderr is a pipe" "$CR|MiB/s" "$T/piped"
 
 # The daemon never shows one, even on a terminal.
 head -c 3000000 /dev/urandom >"$T/in/big3.csv"
-on_tty "$T/run.tty" "run & pid=\$!; sleep 2; kill -TERM \$pid; wait \$pid"
+on_tty "$T/run.tty" "run & pid=\$!; i=0; while [ ! -e '$T/out/big3.csv' ] && [ \$i -lt 300 ];" \
+	"do sleep 0.1; i=\$((i + 1)); done; kill -TERM \$pid; wait \$pid"
 assert_match "the daemon staged big3" "event=staged .*name=big3\\.csv" "$T/run.tty"
 assert_no_match "the daemon shows no progress line" "big3\\.csv  [0-9]" "$T/run.tty"
 finish
