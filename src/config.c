@@ -1,6 +1,7 @@
 /* INI (iniparser) → typed, checked structs. Every error names the file, the
  * section and the key, and config_load collects all of them before failing. */
 #include "config.h"
+#include "config_lines.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -566,7 +567,12 @@ int config_load(const char *path, struct config *cfg, struct diag *d)
 	check_route_formats(&ld, cfg);
 	ini_free(&ini);
 	free(ld.dir);
-	return d->n > before ? -1 : 0;
+	if (d->n == before)
+		return 0;
+	struct config_lines *lines = config_lines_read(path);
+	config_lines_annotate(lines, path, d, before);
+	config_lines_free(lines);
+	return -1;
 }
 
 void config_release(struct config *cfg)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every kind of configuration error names file, section and key, exits 78,
+# Every kind of configuration error names file, line, section and key, exits 78,
 # and check-config reports all of them at once.
 . "$(dirname "$0")/lib.sh"
 
@@ -29,16 +29,16 @@ EOF2
 "$KA_BIN" -c "$T/bad.ini" check-config --offline >"$T/stdout" 2>"$T/stderr"
 assert_eq "check-config exits 78" 78 "$?"
 f="$T/bad.ini"
-assert_match "bad number named" "^kargo-agent: $f: \\[agent\\] poll_interval: 'soon' is not a whole number" "$T/stderr"
-assert_match "unknown key named" "$f: \\[agent\\] colour: unknown key" "$T/stderr"
-assert_match "unknown remote type" "$f: \\[remote customer\\] type: unknown remote type 'carrier-pigeon'" "$T/stderr"
-assert_match "missing required key" "$f: \\[route no-source\\] source: missing required key" "$T/stderr"
-assert_match "unknown remote in an endpoint" "$f: \\[route bad-values\\] dest: 'nowhere:/in' names remote 'nowhere'" "$T/stderr"
-assert_match "bad after" "$f: \\[route bad-values\\] after: 'shred' is not keep, delete or archive:DIR" "$T/stderr"
-assert_match "bad on_exists" "$f: \\[route bad-values\\] on_exists: 'maybe'" "$T/stderr"
-assert_match "bad boolean" "$f: \\[route bad-values\\] enabled: 'perhaps' is not yes or no" "$T/stderr"
-assert_match "unknown format" "$f: \\[route bad-values\\] format: unknown format 'cuneiform'" "$T/stderr"
-assert_match "unknown section" "$f: \\[mystery\\]: unknown section" "$T/stderr"
+assert_match "bad number named" "^kargo-agent: $f:3: \\[agent\\] poll_interval: 'soon' is not a whole number" "$T/stderr"
+assert_match "unknown key named" "$f:4: \\[agent\\] colour: unknown key" "$T/stderr"
+assert_match "unknown remote type" "$f:7: \\[remote customer\\] type: unknown remote type 'carrier-pigeon'" "$T/stderr"
+assert_match "missing required key" "$f:9: \\[route no-source\\] source: missing required key" "$T/stderr"
+assert_match "unknown remote in an endpoint" "$f:14: \\[route bad-values\\] dest: 'nowhere:/in' names remote 'nowhere'" "$T/stderr"
+assert_match "bad after" "$f:15: \\[route bad-values\\] after: 'shred' is not keep, delete or archive:DIR" "$T/stderr"
+assert_match "bad on_exists" "$f:16: \\[route bad-values\\] on_exists: 'maybe'" "$T/stderr"
+assert_match "bad boolean" "$f:17: \\[route bad-values\\] enabled: 'perhaps' is not yes or no" "$T/stderr"
+assert_match "unknown format" "$f:18: \\[route bad-values\\] format: unknown format 'cuneiform'" "$T/stderr"
+assert_match "unknown section" "$f:20: \\[mystery\\]: unknown section" "$T/stderr"
 assert_eq "all ten problems reported at once" 10 "$(wc -l <"$T/stderr" | tr -d ' ')"
 
 "$KA_BIN" -c "$T/bad.ini" once >"$T/stdout" 2>"$T/stderr"
