@@ -42,9 +42,31 @@ static void per_route(FILE *out, const struct config *cfg, struct mroute_status 
 static int64_t v_bytes(const struct mroute_status *s) { return s->bytes; }
 static int64_t v_retrying(const struct mroute_status *s) { return s->retrying; }
 static int64_t v_last_ok(const struct mroute_status *s) { return s->last_ok; }
+static int64_t v_failures(const struct mroute_status *s) { return s->failures; }
+
+static const struct mremote_status *remote_find(const struct mremote_status *v, size_t n,
+						 const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].remote, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* NAME{remote="R"} VALUE for each configured remote. */
+static void per_remote(FILE *out, const struct config *cfg, const struct mremote_status *v,
+		       size_t n, const char *name, int last_ok)
+{
+	for (size_t i = 0; i < cfg->nremotes; i++) {
+		const struct mremote_status *s = remote_find(v, n, cfg->remotes[i].sec.name);
+		fprintf(out, "%s{remote=\"", name);
+		label(out, cfg->remotes[i].sec.name);
+		fprintf(out, "\"} %lld\n", (long long)(!s ? 0 : last_ok ? s->last_ok : s->failures));
+	}
+}
 
 static void write_all(FILE *out, const struct config *cfg, struct mroute_status *v, size_t n,
-		      int64_t cycle_ms)
+		      struct mremote_status *rv, size_t rn, int64_t cycle_ms)
 {
 	help(out, "kargo_agent_files", "gauge", "Files in the manifest by route and state.");
 	for (size_t i = 0; i < cfg->nroutes; i++) {
@@ -63,6 +85,15 @@ static void write_all(FILE *out, const struct config *cfg, struct mroute_status 
 	help(out, "kargo_agent_last_success_timestamp_seconds", "gauge",
 	     "End of the route's last cycle without error (0 = never).");
 	per_route(out, cfg, v, n, "kargo_agent_last_success_timestamp_seconds", v_last_ok);
+	help(out, "kargo_agent_route_failures", "gauge",
+	     "Cycles in a row in which the route failed (status is 1 at remote_failures).");
+	per_route(out, cfg, v, n, "kargo_agent_route_failures", v_failures);
+	help(out, "kargo_agent_remote_failures", "gauge",
+	     "Attempts in a row that failed to reach the remote (status is 1 at remote_failures).");
+	per_remote(out, cfg, rv, rn, "kargo_agent_remote_failures", 0);
+	help(out, "kargo_agent_remote_last_success_timestamp_seconds", "gauge",
+	     "The remote's last good attempt (0 = never).");
+	per_remote(out, cfg, rv, rn, "kargo_agent_remote_last_success_timestamp_seconds", 1);
 	help(out, "kargo_agent_cycle_duration_seconds", "gauge", "Duration of the last cycle.");
 	fprintf(out, "kargo_agent_cycle_duration_seconds %.3f\n", (double)cycle_ms / 1000.0);
 }
@@ -70,10 +101,15 @@ static void write_all(FILE *out, const struct config *cfg, struct mroute_status 
 int metrics_write(struct app *a, const char *path, int64_t cycle_ms, char *err)
 {
 	struct mroute_status *v = NULL;
-	size_t n = 0;
+	struct mremote_status *rv = NULL;
+	size_t n = 0, rn = 0;
 	int rc = manifest_status(&a->m, &v, &n, err);
-	if (rc != 0)
+	if (rc == 0)
+		rc = manifest_remotes(&a->m, &rv, &rn, err);
+	if (rc != 0) {
+		mroute_status_free(v, n);
 		return rc;
+	}
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	FILE *out = fopen(tmp, "w");
 	if (!out) {
@@ -81,7 +117,7 @@ int metrics_write(struct app *a, const char *path, int64_t cycle_ms, char *err)
 		rc = KA_ERR;
 		goto out;
 	}
-	write_all(out, &a->cfg, v, n, cycle_ms);
+	write_all(out, &a->cfg, v, n, rv, rn, cycle_ms);
 	if (fclose(out) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
@@ -90,5 +126,6 @@ int metrics_write(struct app *a, const char *path, int64_t cycle_ms, char *err)
 out:
 	free(tmp);
 	mroute_status_free(v, n);
+	mremote_status_free(rv, rn);
 	return rc;
 }

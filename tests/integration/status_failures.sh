@@ -12,6 +12,7 @@ trap '"$SERVERS/sshd-stop" "$SRV" KILL; cleanup' EXIT
 "$SERVERS/sshd-start" "$SRV" >/dev/null || exit 1
 . "$SRV/env"
 CLOSED=$("$SERVERS/free-port")
+AGENT_EXTRA="metrics_file = $T/metrics.prom"
 
 remote() {
 	printf '[remote srv]\ntype = sftp\nhost = 127.0.0.1\nport = %s\nuser = %s\nkey = %s\nknown_hosts = %s\nconnect_timeout = 5\n\n' \
@@ -50,6 +51,9 @@ assert_match "the route itself did not fail" "route push: healthy" "$T/stdout"
 ka status --json
 assert_match "--json: the remote, unhealthy, 3 failures" \
 	'"remotes":\[\{"remote":"srv","healthy":false,"last_attempt":"[^"]+","last_ok":null,"failures":3,' "$T/stdout"
+assert_match "metrics: the remote's failures" '^kargo_agent_remote_failures\{remote="srv"\} 3$' "$T/metrics.prom"
+assert_match "metrics: never a good attempt" '^kargo_agent_remote_last_success_timestamp_seconds\{remote="srv"\} 0$' "$T/metrics.prom"
+assert_match "metrics: the route did not fail" '^kargo_agent_route_failures\{route="push"\} 0$' "$T/metrics.prom"
 assert_match "--json: overall unhealthy" '"remote_failures":3,"unsafe_names":0,"healthy":false\}$' "$T/stdout"
 
 # The server answers again: one good attempt and status is 0.
@@ -58,6 +62,8 @@ status_after
 assert_eq "after a success: status 0" 0 "$RC"
 assert_match "the remote is healthy again" "remote srv: healthy" "$T/stdout"
 assert_match "0 in a row" "failures +0 in a row" "$T/stdout"
+assert_match "metrics: failures back to 0" '^kargo_agent_remote_failures\{remote="srv"\} 0$' "$T/metrics.prom"
+assert_match "metrics: a good attempt" '^kargo_agent_remote_last_success_timestamp_seconds\{remote="srv"\} [0-9]{10}$' "$T/metrics.prom"
 assert_eq "the file was delivered" "a,b" "$(cat "$SSHD_DATA/inbox/a.csv" 2>/dev/null)"
 
 # remote_failures = 1: the first failure is enough.
