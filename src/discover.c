@@ -71,9 +71,11 @@ static const char *name_unsafe(const struct tentry *e)
 		return "a NUL byte or '/' in the name";
 	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return "the name is empty, '.' or '..'";
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x20 || *p == 0x7f || *p == '\\' || (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F))
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		int c1 = *p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F;   /* U+0080..U+009F */
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' || c1)
 			return "control characters or '\\' in the name";
+	}
 	if (strlen(name) > NAME_BYTES)
 		return "the name is longer than 255 bytes";
 	return NULL;
