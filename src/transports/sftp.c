@@ -172,6 +172,11 @@ static void sftp_drop(struct tconn *c)
 		libssh2_session_free(c->s);
 	}
 	c->s = NULL;
+	/* What libssh2 leaked (a handle it could not close) goes with it. */
+	size_t leaked = sftp_mem_release(&c->mem);
+	if (leaked && c->lg)
+		log_event(c->lg, LOG_DEBUG, "sftp_memory_reclaimed", "remote=%s blocks=%zu",
+			  c->o.name, leaked);
 	if (c->sock >= 0)
 		close(c->sock);
 	c->sock = -1;
@@ -241,7 +246,7 @@ static int sftp_open(struct tconn *c, char *err)
 	int rc = tcp_connect(c, err);
 	if (rc)
 		return rc;
-	c->s = libssh2_session_init();
+	c->s = libssh2_session_init_ex(sftp_mem_alloc, sftp_mem_free, sftp_mem_realloc, &c->mem);
 	if (!c->s) {
 		snprintf(err, ERRLEN, "%s: cannot create an SSH session", c->label);
 		rc = KA_ERR;
@@ -335,6 +340,7 @@ static int sftp_connect(const struct remote_config *rc, const struct logger *lg,
 	diag_release(&d);
 	c->label = xasprintf("sftp %s:%d", c->o.host, c->o.port);
 	c->buf = xmalloc(SFTP_BUF);
+	sftp_mem_init(&c->mem);
 	int r = sftp_open(c, err);
 	if (r) {
 		free(c->label);

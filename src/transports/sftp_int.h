@@ -5,6 +5,7 @@
 
 #include <libssh2.h>
 #include <libssh2_sftp.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "transport.h"
@@ -32,6 +33,27 @@ int sftp_opts_parse(const struct remote_config *rc, const char *file, struct dia
 		    struct sftp_opts *o);
 void sftp_opts_release(struct sftp_opts *o);
 
+/* A session's allocations (sftp_mem.c): a list headed by a sentinel, so
+ * the ones libssh2 leaks can be freed with the session. */
+union sftp_block {
+	struct {
+		union sftp_block *prev, *next;
+	} l;
+	max_align_t align;  /* what follows is aligned as malloc's */
+};
+
+struct sftp_mem {
+	union sftp_block head;
+};
+
+void sftp_mem_init(struct sftp_mem *m);
+void *sftp_mem_alloc(size_t n, void **abstract);
+void *sftp_mem_realloc(void *p, size_t n, void **abstract);
+void sftp_mem_free(void *p, void **abstract);
+/* Free every block still allocated (after libssh2_session_free); returns
+ * how many there were. */
+size_t sftp_mem_release(struct sftp_mem *m);
+
 /* One SSH session with its SFTP channel. Used by one thread at a time. */
 struct tconn {
 	struct sftp_opts o;
@@ -39,6 +61,7 @@ struct tconn {
 	char *label;            /* "sftp HOST:PORT", starts every message */
 	int sock;               /* -1 when not connected */
 	LIBSSH2_SESSION *s;
+	struct sftp_mem mem;    /* the session's memory; must not move */
 	LIBSSH2_SFTP *sftp;
 	LIBSSH2_CHANNEL *ext;   /* raw SFTP channel for posix-rename (lazy) */
 	int ext_state;          /* 0 unknown, 1 posix-rename offered, -1 not */
