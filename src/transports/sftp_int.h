@@ -67,6 +67,10 @@ struct tconn {
 	int ext_state;          /* 0 unknown, 1 posix-rename offered, -1 not */
 	uint32_t ext_id;        /* request id on the raw channel */
 	int broken;             /* the connection dropped: reconnect first */
+	int used;               /* a call has run on this session */
+	int timed_out;          /* it broke because the server did not answer */
+	const char *tmo_key;    /* the timeout in force: "connect_timeout" ... */
+	int tmo_secs;           /* ... and its seconds */
 	int no_fsync;           /* the server has no fsync@openssh.com */
 	char *buf;              /* SFTP_BUF bytes for get and put */
 };
@@ -99,6 +103,10 @@ void sftp_hostkey_fingerprint(LIBSSH2_SESSION *s, char *buf, size_t len);
  * or another negative code with err filled. */
 int sftp_posix_rename(struct tconn *c, const char *from, const char *to, char *err);
 void sftp_ext_close(struct tconn *c);
+
+/* The connection is lost: mark it and shut its socket, so what is left
+ * to close fails at once; the next call reconnects. */
+void sftp_lost(struct tconn *c);
 
 /* Map the session's last error to a code; marks the connection broken when
  * the failure was the transport's, not the file's. Fills err with
