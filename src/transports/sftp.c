@@ -225,6 +225,25 @@ static void sftp_drop(struct tconn *c)
 	c->timed_out = 0;
 }
 
+/* Why a login failed without the server refusing it, or NULL when it was
+ * refused. libssh2 1.10 reports any failure while waiting for the answer
+ * as a refusal ("Waiting for publickey USERAUTH response"); a server that
+ * refuses answers and keeps the connection open, so a connection the
+ * server closed or reset meanwhile means the login did not complete. */
+static const char *auth_interrupted(struct tconn *c, int r)
+{
+	if (r == LIBSSH2_ERROR_TIMEOUT)
+		return "no answer from the server";
+	if (r == LIBSSH2_ERROR_SOCKET_RECV || r == LIBSSH2_ERROR_SOCKET_SEND ||
+	    r == LIBSSH2_ERROR_SOCKET_DISCONNECT)
+		return "connection lost";
+	char b;
+	ssize_t n = recv(c->sock, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		return "the server closed the connection";
+	return NULL;
+}
+
 /* Authenticate by public key (with the passphrase file) or by password. */
 static int sftp_auth(struct tconn *c, char *err)
 {
@@ -248,10 +267,13 @@ static int sftp_auth(struct tconn *c, char *err)
 		goto out;
 	char *msg = NULL;
 	libssh2_session_last_error(c->s, &msg, NULL, 0);
-	if (r == LIBSSH2_ERROR_TIMEOUT || r == LIBSSH2_ERROR_SOCKET_RECV ||
-	    r == LIBSSH2_ERROR_SOCKET_SEND || r == LIBSSH2_ERROR_SOCKET_DISCONNECT) {
+	const char *lost = auth_interrupted(c, r);
+	if (lost) {
 		char why[300];
-		session_reason(c, why, sizeof(why));
+		if (r == LIBSSH2_ERROR_TIMEOUT)
+			session_reason(c, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", lost);
 		snprintf(err, ERRLEN, "%s: authentication as %s did not complete: %s", c->label,
 			 c->o.user, why);
 		rc = KA_TRANSIENT;
