@@ -1,7 +1,9 @@
 /* tcp-cut: a TCP proxy on 127.0.0.1 that breaks connections on purpose, for
  * the fault tests. Every connection it accepts is forwarded to
- * 127.0.0.1:TARGET_PORT and treated as the file DIR/mode said when it was
- * accepted (one line; a missing file is "pass"):
+ * 127.0.0.1:TARGET_PORT and treated as the first line of DIR/mode said when
+ * it was accepted (a missing file is "pass"). With several lines, each
+ * connection uses one up and the last one stays: "cut 0\npass" resets the
+ * next connection only.
  *
  *   pass            forward everything
  *   cut BYTES       forward BYTES (both directions together), then reset
@@ -83,21 +85,33 @@ static void note(const struct proxy *px, const char *what, const struct conn *c)
 	fclose(f);
 }
 
-/* The mode for a new connection, from DIR/mode. */
+/* The mode for a new connection: the first line of DIR/mode, used up
+ * when more lines follow. */
 static void read_mode(const struct proxy *px, struct conn *c)
 {
-	char path[4096], word[32] = "pass";
+	char path[4096], tmp[4200], buf[4096] = "", word[32] = "pass";
 	long long n = 0;
 	snprintf(path, sizeof(path), "%s/mode", px->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	FILE *f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%31s %lld", word, &n) < 1)
-			snprintf(word, sizeof(word), "pass");
+	size_t len = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
 		fclose(f);
-	}
+	buf[len] = '\0';
+	if (sscanf(buf, "%31s %lld", word, &n) < 1)
+		snprintf(word, sizeof(word), "pass");
 	c->limit = n;
 	c->mode = !strcmp(word, "cut") ? CUT : !strcmp(word, "cut-ms") ? CUT_MS :
 		  !strcmp(word, "stall") ? STALL : !strcmp(word, "hold") ? HOLD : PASS;
+	char *rest = strchr(buf, '\n');
+	if (!rest || !rest[1])
+		return;
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	int ok = fputs(rest + 1, f) >= 0;
+	if (fclose(f) == 0 && ok)
+		rename(tmp, path);
 }
 
 static int listen_any(struct proxy *px)
