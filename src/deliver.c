@@ -80,21 +80,54 @@ static int check_size(const struct deliver_env *env, struct tconn *c, struct ite
 	return size < 0 ? (int)size : KA_ERR;
 }
 
-/* A delivery left "committing" by a crash: find out how far it got. */
-static void recover(const struct deliver_env *env, struct item *it)
+/* A delivery left "committing" (by a crash, or a batch that stopped
+ * before its renames): find out how far it got. If the final name cannot
+ * be looked at, the item waits for the next cycle: putting it again then
+ * could deliver it twice (the rename may have been done, and on_exists =
+ * rename would add NAME-2). Returns 0, or the code of the look that failed. */
+static int recover(const struct deliver_env *env, struct item *it)
 {
 	char err[ERRLEN];
 	int64_t size = it->df->f->size;
+	const char *final = it->df->d->final_path;
 	struct tconn *c = env->pool[0];
 	if (remote_size(env, c, it->tmp, err) == size) {
 		free(it->final);
-		it->final = xstrdup(it->df->d->final_path);
+		it->final = xstrdup(final);
 		it->step = STEP_RENAME;
-	} else if (remote_size(env, c, it->df->d->final_path, err) == size) {
-		free(it->final);
-		it->final = xstrdup(it->df->d->final_path);
-		it->step = STEP_DONE;
+		return 0;
 	}
+	int64_t got = remote_size(env, c, final, err);
+	if (got == size) {
+		free(it->final);
+		it->final = xstrdup(final);
+		it->step = STEP_DONE;
+	} else if (got < 0 && got != KA_NOENT) {
+		snprintf(it->df->err, ERRLEN, "cannot tell whether %s was delivered: %.400s",
+			 final, err);
+		item_fail(it, KA_TRANSIENT, it->df->err);
+		return (int)got;
+	}
+	return 0;
+}
+
+/* Resolve every delivery left committing. Once the destination cannot be
+ * reached, the others wait too. Returns 1 then. */
+static int recover_all(const struct deliver_env *env, struct item *v, size_t n)
+{
+	int lost = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct mdelivery *d = v[i].df->d;
+		if (!d->final_path || strcmp(d->state, DL_COMMITTING) != 0)
+			continue;
+		if (lost) {
+			v[i].skipped = 1;
+			item_fail(&v[i], KA_TRANSIENT, "not tried");
+		} else if (recover(env, &v[i]) == KA_TRANSIENT) {
+			v[i].lost = lost = 1;
+		}
+	}
+	return lost;
 }
 
 /* Step 1 for one item, on connection C. Returns 1 when the connection
@@ -330,8 +363,6 @@ static struct item *items_new(const struct deliver_env *env, const struct endpoi
 		it->tmp = path_join(dest->path, tname);
 		it->final = path_join(dest->path, v[i].f->name);
 		free(tname);
-		if (v[i].d->final_path && strcmp(v[i].d->state, DL_COMMITTING) == 0)
-			recover(env, it);
 	}
 	return items;
 }
@@ -358,8 +389,11 @@ void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 	struct item *items = items_new(env, dest, v, n);
 	int defer = env->t->defer_sync && env->t->sync;
 	char err[ERRLEN];
-	int rc = env->t->mkdirs(env->pool[0], dest->path, err);
-	if (rc != 0) {
+	int rc = 0;
+	if (recover_all(env, items, n)) {
+		skip_pending(items, n, STEP_PUT);
+		skip_pending(items, n, STEP_RENAME);
+	} else if ((rc = env->t->mkdirs(env->pool[0], dest->path, err)) != 0) {
 		fail_pending(items, n, STEP_PUT, rc, err);
 		fail_pending(items, n, STEP_RENAME, rc, err);
 	}
