@@ -91,13 +91,15 @@ static int recover(const struct deliver_env *env, struct item *it)
 	int64_t size = it->df->f->size;
 	const char *final = it->df->d->final_path;
 	struct tconn *c = env->pool[0];
-	if (remote_size(env, c, it->tmp, err) == size) {
+	int64_t got = remote_size(env, c, it->tmp, err);
+	if (got == size) {
 		free(it->final);
 		it->final = xstrdup(final);
 		it->step = STEP_RENAME;
 		return 0;
 	}
-	int64_t got = remote_size(env, c, final, err);
+	if (got != KA_TRANSIENT)  /* else the connection is gone: do not wait again */
+		got = remote_size(env, c, final, err);
 	if (got == size) {
 		free(it->final);
 		it->final = xstrdup(final);
