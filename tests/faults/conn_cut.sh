@@ -16,6 +16,10 @@
 #      Then, with no more cuts, every file is at its destination once with
 #      its sha256, nothing temporary is left, the manifest says each file
 #      was delivered once, and verify is clean.
+#   3. A delivery interrupted after its rename (the agent killed there), and
+#      in the next run the look at the destination cut and the reconnection
+#      reset: that run must not put the file again (on_exists = rename would
+#      deliver it twice, as NAME-2); a later run records it delivered once.
 # Default: 16 runs with cuts. KARGO_FAULTS_LONG=1: 300 (KARGO_FAULTS_CUTS).
 # Prints: cuts N, files N, lost N, duplicates N, partial N
 . "$(dirname "$0")/../integration/lib.sh"
@@ -74,16 +78,8 @@ after_run() {
 }
 
 # --- 0. a cut at each point of connecting ---
-# connecting N: did a cut after N bytes fail the connection's setup?
-connecting() {
-	proxy_mode cut "$1"
-	ka once
-	cat "$T/stderr" >>"$T/setup.err"
-	grep -Eq 'handshake failed|authentication as|cannot start the SFTP subsystem' "$T/stderr"
-}
-n=0
-while [ $n -le 20000 ] && connecting $n; do n=$((n + 200)); done
-setup_end=$n
+setup_bytes
+setup_end=$SETUP_END
 n=$((setup_end > 600 ? setup_end - 600 : 0))
 while [ $n -lt "$setup_end" ]; do connecting $n; n=$((n + 10)); done
 echo "# connecting takes about $setup_end bytes through the proxy"
@@ -161,8 +157,46 @@ temps=$(find "$T/in" "$T/out" "$D" -name '.*' -type f | wc -l | tr -d ' ')
 assert_eq "no temporary file left (local and server)" 0 "$temps"
 files=$(( $(wc -l <"$T/up.sums") + $(wc -l <"$T/down.sums") ))
 manifest_exactly_once "$files"
-if [ "$cuts" -ge "$runs" ]; then ok "the proxy cut $cuts connections in $runs runs"
+# A cut can land after a run's last byte; most must not.
+if [ $((cuts * 2)) -ge "$runs" ]; then ok "the proxy cut $cuts connections in $runs runs"
 else fail "only $cuts cuts in $runs runs"; fi
+
+# --- 3. recovering an interrupted delivery when the destination cannot be seen ---
+mkdir -p "$T/in3"
+write_config <<EOF2
+$(remote_section "$PX_PORT" "$PX/known_hosts" "connect_timeout = 5
+io_timeout = 5")
+[route rec]
+source = $T/in3
+dest = srv:$D/rec
+format = text
+on_exists = rename
+EOF2
+n=$setup_end
+while [ $n -le $((setup_end + 400)) ]; do
+	proxy_mode pass
+	echo "recovered $n" >"$T/in3/rec-$n.csv"
+	(KARGO_AGENT_CRASH_AT=after_rename "$KA_BIN" -c "$T/agent.ini" once; true) >/dev/null 2>&1
+	printf 'cut %s\ncut 0\npass\n' "$n" >"$PX/mode"  # then one reset, then through
+	ka once
+	cat "$T/stderr" >>"$T/rec.err"
+	proxy_mode pass
+	sql "update files set next_attempt = 0"
+	ka once
+	cat "$T/stderr" >>"$T/rec.err"
+	n=$((n + 40))
+done
+assert_match "recovery: a run could not see the destination and said so" \
+	'cannot tell whether .*rec-[0-9]+\.csv was delivered' "$T/rec.err"
+assert_eq "recovery: no interrupted delivery was repeated (no NAME-2)" "" \
+	"$(ls "$D/rec" | grep -- '-2\.csv$')"
+assert_eq "recovery: every file delivered once" \
+	"$(ls "$T/in3" | wc -l | tr -d ' ')" "$(ls "$D/rec" | wc -l | tr -d ' ')"
+assert_eq "recovery: every file recorded delivered (after = keep: done)" 0 \
+	"$(sql "select count(*) from files where route = 'rec' and state != 'done'")"
+assert_eq "recovery: one delivered event per file" \
+	"$(sql "select count(*) from files where route = 'rec'")" \
+	"$(sql "select count(*) from events e join files f on f.id = e.file_id where f.route = 'rec' and e.event = 'delivered'")"
 
 lost=$(FAILS=0; { nothing_lost "$T/in" "$D/up" "$T/up.sums" x; nothing_lost "$D/down" "$T/out" "$T/down.sums" x; } | grep -c FAIL)
 echo "cuts $cuts, files $files, lost $lost, duplicates $(sql "select count(*) - count(distinct file_id) from events where event = 'delivered'"), partial $temps"

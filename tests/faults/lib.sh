@@ -47,6 +47,27 @@ proxy_up() {
 # proxy_mode MODE [N]: how the proxy treats connections from now on (see tcp-cut.c).
 proxy_mode() { echo "$*" >"$PX/mode"; }
 
+# connecting N: run `once` with the next connections cut after N bytes;
+# true when that failed the connection's setup (handshake, login, start of
+# SFTP). Each run's log is added to $T/setup.err.
+connecting() {
+	proxy_mode cut "$1"
+	ka once
+	cat "$T/stderr" >>"$T/setup.err"
+	grep -Eq 'handshake failed|authentication as|cannot start the SFTP subsystem' "$T/stderr"
+}
+
+# setup_bytes: set SETUP_END to about how many bytes connecting through the
+# proxy takes (the first multiple of 200 that no longer fails the setup).
+# $T/agent.ini needs a route that connects in every run, with nothing to carry.
+setup_bytes() {
+	SETUP_END=0
+	while [ "$SETUP_END" -le 20000 ] && connecting "$SETUP_END"; do
+		SETUP_END=$((SETUP_END + 200))
+	done
+	proxy_mode pass
+}
+
 # remote_section PORT KNOWN_HOSTS [EXTRA_LINE]: a [remote srv] block.
 remote_section() {
 	printf '[remote srv]\ntype = sftp\nhost = 127.0.0.1\nport = %s\nuser = %s\nkey = %s\n' \

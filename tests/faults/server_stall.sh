@@ -6,6 +6,8 @@
 #   - a server that stops after its banner (handshake timeout)
 #   - a server that stops in the middle of an upload (several sessions)
 #   - a server that stops in the middle of a download
+#   - a server that stops while deliveries left committing by a crash are
+#     looked at (one look waits, the others wait for the next cycle)
 #   - the real sshd and its sessions stopped (SIGSTOP) in a 100 MB upload
 # Each time `once` returns within 3 x the timeout, exits 69, logs the
 # timeout, leaves nothing under a final name and finishes no source whose
@@ -24,6 +26,17 @@ TO=2
 BOUND=$((3 * TO * 1000))
 
 mkdir -p "$T/in" "$T/out" "$D/up" "$D/down"
+# How many bytes connecting takes through the proxy (D/down still empty).
+config_down_only() {
+	{ remote_section "$PX_PORT" "$PX/known_hosts" "connect_timeout = $TO
+io_timeout = $TO"
+	printf '[route down]\nsource = srv:%s/down\ndest = %s/out\nformat = text\n' "$D" "$T"
+	} | write_config
+}
+config_down_only
+setup_bytes
+echo "# connecting takes about $SETUP_END bytes through the proxy"
+rm -f "$T"/manifest.db*
 make_files "$T/in" 6 1500000
 head -c 12000000 /dev/urandom >"$T/in/big.csv"
 make_files "$D/down" 6 300000
@@ -100,6 +113,19 @@ proxy_mode stall 3000000
 once_timed
 stalled "stop mid-download"
 assert_match "stop mid-download: stalled after 3 MB" '^stall conn=[0-9]+ bytes=3000000' "$PX/events"
+
+# --- a server that stops while interrupted deliveries are looked at ---
+config "$PX_PORT" "$PX/known_hosts" yes no
+proxy_mode pass
+sqlite3 "$T/manifest.db" "update files set next_attempt = 0"
+(KARGO_AGENT_CRASH_AT=after_mark_committing "$KA_BIN" -c "$T/agent.ini" once; true) >/dev/null 2>&1
+committing=$(sqlite3 "$T/manifest.db" "select count(*) from deliveries where state = 'committing'")
+assert_eq "interrupted deliveries: several left committing" yes "$([ "$committing" -ge 4 ] && echo yes || echo no)"
+: >"$PX/events"
+proxy_mode stall "$SETUP_END"
+once_timed
+stalled "stop while resolving $committing interrupted deliveries"
+assert_match "the look that could not be made is logged" 'cannot tell whether .* was delivered' "$T/stderr"
 
 # --- the real sshd and its sessions frozen in an upload ---
 config "$SSHD_PORT" "$SSHD_KNOWN_HOSTS" yes no
