@@ -18,15 +18,21 @@ sshd_up() {
 	. "$SRV/env"
 }
 
-# The private sshd's pid and its sessions' (never another test's).
+# The private sshd's pid and its sessions' (never another test's), from
+# one ps call so that a kill lands when the test means it to.
 sshd_pids() {
-	pid=$(cat "$SRV/sshd.pid")
-	echo "$pid"
-	kids=$(ps -o pid= --ppid "$pid")
-	while [ -n "$kids" ]; do
-		echo $kids
-		kids=$(for k in $kids; do ps -o pid= --ppid "$k"; done)
-	done
+	ps -eo pid=,ppid= | awk -v root="$(cat "$SRV/sshd.pid")" '
+		{ parent[$1] = $2 }
+		END { for (p in parent) { q = p
+			while (q != "" && q != root && q in parent && parent[q] != q) q = parent[q]
+			if (q == root) print p } }'
+}
+
+# sshd_kill SIGNAL: signal the private sshd and its sessions at once, then
+# let sshd-stop wait for them and tidy up.
+sshd_kill() {
+	kill -s "$1" $(sshd_pids) 2>/dev/null
+	"$SERVERS/sshd-stop" "$SRV" KILL
 }
 
 # proxy_up: start tcp-cut in front of the sshd; sets PX_PORT and writes

@@ -66,7 +66,7 @@ no_damage() {
 START_MS=$(date +%s%3N)
 once_bg
 if wait_for_file "$D/up" -name '.big-up.csv.part' -size +2M; then
-	"$SERVERS/sshd-stop" "$SRV" KILL
+	sshd_kill KILL
 	once_wait
 	after_stop "killed mid-upload"
 	assert_eq "killed mid-upload: the large file is not under its final name" no \
@@ -82,7 +82,7 @@ sleep 1.1  # retry_base
 START_MS=$(date +%s%3N)
 once_bg
 if wait_for_file "$T/spool/tmp" -name 'in.*' -size +2M; then
-	"$SERVERS/sshd-stop" "$SRV" TERM
+	sshd_kill TERM
 	once_wait
 	after_stop "stopped mid-download"
 	assert_eq "stopped mid-download: the large file is not under its final name" no \
@@ -94,11 +94,25 @@ else
 	fail "stopped mid-download: the download was not seen in progress"
 fi
 sshd_up
+sleep 1.1
+settle || fail "stopped mid-download: not settled after the restart"
+exactly_once "after two stops: upload" "$D/up" "$T/up.sums"
+exactly_once "after two stops: download" "$T/out" "$T/down.sums"
 
 # wait_for FIND_ARGS...: poll every 10 ms (3 s at most) until find prints something.
 wait_for() {
 	n=0
 	while [ -z "$(find "$@" 2>/dev/null | head -1)" ] && [ $n -lt 300 ]; do sleep 0.01; n=$((n + 1)); done
+}
+
+# wait_for_uploads ROUND: until the round's 12 uploads are under their final
+# names (then the download route runs), 3 s at most.
+wait_for_uploads() {
+	n=0
+	while [ "$(find "$D/up" -name "k$1-*" | wc -l)" -lt 12 ] && [ $n -lt 300 ]; do
+		sleep 0.01
+		n=$((n + 1))
+	done
 }
 
 # --- 3. killed at random moments ---
@@ -107,8 +121,8 @@ while [ "$kills" -lt "$kills_wanted" ]; do
 	round=$((round + 1))
 	i=1
 	while [ $i -le 12 ]; do
-		head -c $((1 + $(rnd 1500000))) /dev/urandom >"$T/in/k$round-$i.csv"
-		head -c $((1 + $(rnd 1500000))) /dev/urandom >"$D/down/k$round-$i.csv"
+		head -c $((1 + $(rnd 4000000))) /dev/urandom >"$T/in/k$round-$i.csv"
+		head -c $((1 + $(rnd 4000000))) /dev/urandom >"$D/down/k$round-$i.csv"
 		i=$((i + 1))
 	done
 	sums "$T/in" >>"$T/up.sums"
@@ -118,16 +132,16 @@ while [ "$kills" -lt "$kills_wanted" ]; do
 	sql "update files set next_attempt = 0"  # no waiting out retry_base
 	touch "$T/mark"
 	once_bg
-	# A random moment of the run, or shortly after the first upload or the
-	# first download of this round began.
+	# A random moment of the run, or shortly after the round's first upload
+	# began, or after its uploads were done (the downloads then begin).
 	ms=$(rnd 40)
 	case $(rnd 3) in
 	0) ms=$(rnd 1200); when="${ms} ms" ;;
-	1) when="first upload + ${ms} ms"; wait_for "$D/up" -name ".k$round-*.part" ;;
-	2) when="first download + ${ms} ms"; wait_for "$T/spool/tmp" -name 'in.*' -newer "$T/mark" ;;
+	1) when="first upload + ${ms} ms"; wait_for "$D/up" -name "*k$round-*" ;;
+	2) when="uploads done + ${ms} ms"; wait_for_uploads "$round" ;;
 	esac
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
-	"$SERVERS/sshd-stop" "$SRV" KILL
+	sshd_kill KILL
 	once_wait
 	kills=$((kills + 1))
 	[ "$RC" = 0 ] || [ "$RC" = 69 ] || fail "kill $kills: exit $RC"
