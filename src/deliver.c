@@ -18,6 +18,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,8 @@ struct item {
 	enum step step;
 	char *tmp;
 	char *final;
+	int lost;       /* its connection failed under it */
+	int skipped;    /* not tried: a connection had failed */
 };
 
 static void item_fail(struct item *it, int rc, const char *msg)
@@ -63,7 +66,8 @@ static int64_t remote_size(const struct deliver_env *env, struct tconn *c, const
 	return rc != 0 ? rc : e.size;
 }
 
-/* Fail IT unless PATH has the file's size. */
+/* Fail IT unless PATH has the file's size. Returns 0, the stat's code
+ * (KA_TRANSIENT: the connection is lost), or KA_ERR for another size. */
 static int check_size(const struct deliver_env *env, struct tconn *c, struct item *it,
 		      const char *path)
 {
@@ -74,52 +78,92 @@ static int check_size(const struct deliver_env *env, struct tconn *c, struct ite
 		snprintf(it->df->err, ERRLEN, "%s has %lld bytes, expected %lld", path,
 			 (long long)size, (long long)it->df->f->size);
 	item_fail(it, KA_TRANSIENT, it->df->err);
-	return -1;
+	return size < 0 ? (int)size : KA_ERR;
 }
 
-/* A delivery left "committing" by a crash: find out how far it got. */
-static void recover(const struct deliver_env *env, struct item *it)
+/* A delivery left "committing" (by a crash, or a batch that stopped
+ * before its renames): find out how far it got. If the final name cannot
+ * be looked at, the item waits for the next cycle: putting it again then
+ * could deliver it twice (the rename may have been done, and on_exists =
+ * rename would add NAME-2). Returns 0, or the code of the look that failed. */
+static int recover(const struct deliver_env *env, struct item *it)
 {
 	char err[ERRLEN];
 	int64_t size = it->df->f->size;
+	const char *final = it->df->d->final_path;
 	struct tconn *c = env->pool[0];
-	if (remote_size(env, c, it->tmp, err) == size) {
+	int64_t got = remote_size(env, c, it->tmp, err);
+	if (got == size) {
 		free(it->final);
-		it->final = xstrdup(it->df->d->final_path);
+		it->final = xstrdup(final);
 		it->step = STEP_RENAME;
-	} else if (remote_size(env, c, it->df->d->final_path, err) == size) {
-		free(it->final);
-		it->final = xstrdup(it->df->d->final_path);
-		it->step = STEP_DONE;
+		return 0;
 	}
+	if (got != KA_TRANSIENT)  /* else the connection is gone: do not wait again */
+		got = remote_size(env, c, final, err);
+	if (got == size) {
+		free(it->final);
+		it->final = xstrdup(final);
+		it->step = STEP_DONE;
+	} else if (got < 0 && got != KA_NOENT) {
+		snprintf(it->df->err, ERRLEN, "cannot tell whether %s was delivered: %.400s",
+			 final, err);
+		item_fail(it, KA_TRANSIENT, it->df->err);
+		return (int)got;
+	}
+	return 0;
 }
 
-/* Step 1 for one item, on connection C. */
-static void put_one(const struct deliver_env *env, struct tconn *c, struct item *it)
+/* Resolve every delivery left committing. Once the destination cannot be
+ * reached, the others wait too. Returns 1 then. */
+static int recover_all(const struct deliver_env *env, struct item *v, size_t n)
+{
+	int lost = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct mdelivery *d = v[i].df->d;
+		if (!d->final_path || strcmp(d->state, DL_COMMITTING) != 0)
+			continue;
+		if (lost) {
+			v[i].skipped = 1;
+			item_fail(&v[i], KA_TRANSIENT, "not tried");
+		} else if (recover(env, &v[i]) == KA_TRANSIENT) {
+			v[i].lost = lost = 1;
+		}
+	}
+	return lost;
+}
+
+/* Step 1 for one item, on connection C. Returns 1 when the connection
+ * was lost. */
+static int put_one(const struct deliver_env *env, struct tconn *c, struct item *it)
 {
 	if (it->step != STEP_PUT)
-		return;
+		return 0;
 	struct progress *pg = progress_begin(env->progress, "deliver", it->df->f->name,
 					     it->df->f->size);
 	int rc = env->t->put(c, it->df->f->spool_path, it->tmp, pg, it->df->err);
 	progress_end(pg);
 	if (rc != 0) {
 		item_fail(it, rc, it->df->err);
-		return;
+		return rc == KA_TRANSIENT;
 	}
-	if (check_size(env, c, it, it->tmp) == 0)
+	rc = check_size(env, c, it, it->tmp);
+	if (rc == 0)
 		it->step = STEP_RENAME;
+	return rc == KA_TRANSIENT;
 }
 
-/* Step 4 for one item, on connection C: no manifest write here. */
-static void rename_one(const struct deliver_env *env, struct tconn *c, struct item *it)
+/* Step 4 for one item, on connection C: no manifest write here. Returns 1
+ * when the connection was lost. */
+static int rename_one(const struct deliver_env *env, struct tconn *c, struct item *it)
 {
 	if (it->step != STEP_RENAME)
-		return;
+		return 0;
 	enum on_exists oe = env->r->on_exists;
 	int rc = env->t->rename(c, it->tmp, it->final, oe == ON_EXISTS_OVERWRITE, it->df->err);
 	if (rc == 0) {
-		if (check_size(env, c, it, it->final) == 0)
+		rc = check_size(env, c, it, it->final);
+		if (rc == 0)
 			it->step = STEP_DONE;
 	} else if (rc == KA_EXISTS && oe == ON_EXISTS_RENAME) {
 		it->step = STEP_COLLIDE;
@@ -131,9 +175,10 @@ static void rename_one(const struct deliver_env *env, struct tconn *c, struct it
 	} else {
 		item_fail(it, rc, it->df->err);
 	}
+	return rc == KA_TRANSIENT;
 }
 
-typedef void (*item_fn)(const struct deliver_env *env, struct tconn *c, struct item *it);
+typedef int (*item_fn)(const struct deliver_env *env, struct tconn *c, struct item *it);
 
 struct worker {
 	const struct deliver_env *env;
@@ -141,32 +186,48 @@ struct worker {
 	struct item *items;
 	size_t n, first, stride;
 	item_fn fn;
+	enum step step;     /* the items this phase works on */
+	atomic_int *lost;   /* shared: a connection of the batch failed */
 };
 
+/* Work through this worker's share of the items, until any connection of
+ * the batch fails: the server is in trouble, so the rest wait for the next
+ * cycle (a retry with backoff) rather than each waiting connect_timeout or
+ * io_timeout again on a server that stopped answering. */
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	for (size_t i = w->first; i < w->n; i += w->stride)
-		w->fn(w->env, w->c, &w->items[i]);
+	for (size_t i = w->first; i < w->n; i += w->stride) {
+		struct item *it = &w->items[i];
+		if (it->step != w->step)
+			continue;
+		if (atomic_load(w->lost)) {
+			it->skipped = 1;
+			item_fail(it, KA_TRANSIENT, "not tried");
+		} else if (w->fn(w->env, w->c, it)) {
+			it->lost = 1;
+			atomic_store(w->lost, 1);
+		}
+	}
 	return NULL;
 }
 
-/* Apply FN to every item, spreading them over the connection pool. */
-static void run_phase(const struct deliver_env *env, struct item *items, size_t n, item_fn fn)
+/* Apply FN to every item in STEP, spreading them over the connection pool.
+ * Returns 1 when a connection failed (the batch should stop). */
+static int run_phase(const struct deliver_env *env, struct item *items, size_t n, item_fn fn,
+		     enum step step)
 {
+	atomic_int lost = 0;
 	size_t nw = env->npool < n ? env->npool : n;
 	if (nw > MAX_POOL)
 		nw = MAX_POOL;
-	if (nw <= 1) {
-		for (size_t i = 0; i < n; i++)
-			fn(env, env->pool[0], &items[i]);
-		return;
-	}
+	if (nw < 1)
+		nw = 1;
 	struct worker wk[MAX_POOL];
 	pthread_t th[MAX_POOL];
 	int started[MAX_POOL] = { 0 };
 	for (size_t w = 0; w < nw; w++)
-		wk[w] = (struct worker){ env, env->pool[w], items, n, w, nw, fn };
+		wk[w] = (struct worker){ env, env->pool[w], items, n, w, nw, fn, step, &lost };
 	for (size_t w = 1; w < nw; w++)
 		started[w] = pthread_create(&th[w], NULL, work, &wk[w]) == 0;
 	work(&wk[0]);
@@ -176,6 +237,32 @@ static void run_phase(const struct deliver_env *env, struct item *items, size_t 
 		else
 			work(&wk[w]);  /* no thread: do its share here */
 	}
+	return atomic_load(&lost);
+}
+
+/* Leave every item in STEP for the next cycle: a connection failed. */
+static void skip_pending(struct item *v, size_t n, enum step step)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].step == step) {
+			v[i].skipped = 1;
+			item_fail(&v[i], KA_TRANSIENT, "not tried");
+		}
+}
+
+/* Say why the skipped items were not tried: the first failure's reason. */
+static void explain_skipped(struct item *v, size_t n)
+{
+	const char *why = "a connection failed";
+	for (size_t i = 0; i < n; i++)
+		if (v[i].lost) {
+			why = v[i].df->err;
+			break;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (v[i].skipped)
+			snprintf(v[i].df->err, ERRLEN, "not tried after the connection failed: %.400s",
+				 why);
 }
 
 /* Record the final names of everything about to be renamed. */
@@ -282,8 +369,6 @@ static struct item *items_new(const struct deliver_env *env, const struct endpoi
 		it->tmp = path_join(dest->path, tname);
 		it->final = path_join(dest->path, v[i].f->name);
 		free(tname);
-		if (v[i].d->final_path && strcmp(v[i].d->state, DL_COMMITTING) == 0)
-			recover(env, it);
 	}
 	return items;
 }
@@ -310,20 +395,28 @@ void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 	struct item *items = items_new(env, dest, v, n);
 	int defer = env->t->defer_sync && env->t->sync;
 	char err[ERRLEN];
-	int rc = env->t->mkdirs(env->pool[0], dest->path, err);
-	if (rc != 0) {
+	int rc = 0;
+	if (recover_all(env, items, n)) {
+		skip_pending(items, n, STEP_PUT);
+		skip_pending(items, n, STEP_RENAME);
+	} else if ((rc = env->t->mkdirs(env->pool[0], dest->path, err)) != 0) {
 		fail_pending(items, n, STEP_PUT, rc, err);
 		fail_pending(items, n, STEP_RENAME, rc, err);
 	}
 	if (defer)
 		env->t->defer_sync(env->pool[0], 1);
-	run_phase(env, items, n, put_one);
+	/* A failed connection ends the batch's work on this destination; what
+	 * is not renamed yet is put again next cycle (or, when committing,
+	 * recovered). */
+	if (run_phase(env, items, n, put_one, STEP_PUT))
+		skip_pending(items, n, STEP_RENAME);
 	if (sync_dir(env, defer, dest->path, items, n, STEP_RENAME) == 0) {
 		crash_point(env->crash_at, "after_put");
 		if (mark_committing(env, items, n, err) != 0)
 			fail_pending(items, n, STEP_RENAME, KA_TRANSIENT, err);
 		crash_point(env->crash_at, "after_mark_committing");
-		run_phase(env, items, n, rename_one);
+		if (run_phase(env, items, n, rename_one, STEP_RENAME))
+			skip_pending(items, n, STEP_COLLIDE);
 		for (size_t i = 0; i < n; i++)
 			if (items[i].step == STEP_COLLIDE)
 				rename_collided(env, &items[i]);
@@ -334,5 +427,6 @@ void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 	}
 	if (defer)
 		env->t->defer_sync(env->pool[0], 0);
+	explain_skipped(items, n);
 	items_free(items, v, n);
 }

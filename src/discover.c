@@ -159,8 +159,12 @@ static int stage_one(struct pipeline *p, struct route_state *rs,
 		rc = KA_TRANSIENT;
 	}
 	if (rc != 0) {
-		if (w.error && rc != KA_NOSPACE)
-			rc = KA_ERR;
+		if (w.error) {
+			/* The spool failed, not the source: say so, and why. */
+			char why[ERRLEN];
+			rc = spool_write_error(&w, why);
+			snprintf(err, ERRLEN, "cannot stage %s: %.400s", cd->e.name, why);
+		}
 		spool_abort(&w);
 		return rc;
 	}

@@ -34,7 +34,7 @@ static int stage_bytes(struct pipeline *p, const void *data, size_t len, struct 
 		return rc;
 	rc = spool_write(&w, data, len);
 	if (rc != 0) {
-		snprintf(err, ERRLEN, "spool: cannot write: out of space or I/O error");
+		rc = spool_write_error(&w, err);
 		spool_abort(&w);
 		return rc;
 	}

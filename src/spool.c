@@ -183,6 +183,12 @@ fail:
 	return rc;
 }
 
+int spool_write_error(const struct spool_writer *w, char *err)
+{
+	snprintf(err, ERRLEN, "spool: cannot write %s: %s", w->tmp_path, strerror(w->error));
+	return (w->error == ENOSPC || w->error == EDQUOT) ? KA_NOSPACE : KA_ERR;
+}
+
 void spool_abort(struct spool_writer *w)
 {
 	if (w->fd >= 0)

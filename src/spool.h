@@ -44,6 +44,9 @@ int spool_take_tail(struct spool_writer *w, char *err);
  * Not durable until spool_sync. */
 int spool_commit(struct spool *s, struct spool_writer *w, char sha[SHA256_HEX],
 		 int64_t *size, char **path, char *err);
+/* After spool_write failed: "spool: cannot write PATH: reason" in err;
+ * returns KA_NOSPACE for a full disk or quota, else KA_ERR. */
+int spool_write_error(const struct spool_writer *w, char *err);
 /* Drop an unfinished copy. */
 void spool_abort(struct spool_writer *w);
 /* Make every copy committed since the last call durable (syncfs). */

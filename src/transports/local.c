@@ -172,6 +172,10 @@ static int local_put(struct tconn *c, const char *local_path, const char *path,
 	if (close(out) != 0 && rc == 0)
 		rc = fail(err, "cannot close", path);
 	close(in);
+	/* PATH is a temporary name: a partial copy left there would keep the
+	 * space a full disk needs back, and nobody would ever take it. */
+	if (rc != 0)
+		unlink(path);
 	return rc;
 }
 

@@ -76,6 +76,16 @@ static int fx_code(unsigned long st)
 	}
 }
 
+void sftp_lost(struct tconn *c)
+{
+	c->broken = 1;
+	/* Shut the socket at once: closing the file handle and the session
+	 * then fails fast instead of waiting io_timeout again for a server
+	 * that stopped answering. */
+	if (c->sock >= 0)
+		shutdown(c->sock, SHUT_RDWR);
+}
+
 int sftp_fail(struct tconn *c, const char *what, const char *path, char *err)
 {
 	int e = c->s ? libssh2_session_last_errno(c->s) : LIBSSH2_ERROR_SOCKET_DISCONNECT;
@@ -84,7 +94,7 @@ int sftp_fail(struct tconn *c, const char *what, const char *path, char *err)
 		snprintf(err, ERRLEN, "%s: %s %s: %s", c->label, what, path, fx_text(st));
 		int rc = fx_code(st);
 		if (rc == KA_TRANSIENT)
-			c->broken = 1;
+			sftp_lost(c);
 		return rc;
 	}
 	/* Anything else is the session's failure (socket, timeout, protocol):
@@ -92,10 +102,36 @@ int sftp_fail(struct tconn *c, const char *what, const char *path, char *err)
 	char *msg = NULL;
 	if (c->s)
 		libssh2_session_last_error(c->s, &msg, NULL, 0);
-	snprintf(err, ERRLEN, "%s: %s %s: connection failed: %s", c->label, what, path,
-		 msg && *msg ? msg : "session closed");
-	c->broken = 1;
+	c->timed_out = e == LIBSSH2_ERROR_TIMEOUT;
+	if (c->timed_out)
+		snprintf(err, ERRLEN, "%s: %s %s: connection dropped: no answer from the server "
+			 "within %s = %d s", c->label, what, path, c->tmo_key, c->tmo_secs);
+	else
+		snprintf(err, ERRLEN, "%s: %s %s: connection failed: %s", c->label, what, path,
+			 msg && *msg ? msg : "session closed");
+	sftp_lost(c);
 	return KA_TRANSIENT;
+}
+
+/* Blocking libssh2 calls give up after SECS; KEY names the setting in
+ * messages. */
+static void set_timeout(struct tconn *c, const char *key, int secs)
+{
+	c->tmo_key = key;
+	c->tmo_secs = secs;
+	libssh2_session_set_timeout(c->s, (long)secs * 1000);
+}
+
+/* The session's last error as a reason: a timeout names its setting. */
+static void session_reason(struct tconn *c, char *buf, size_t len)
+{
+	char *msg = NULL;
+	int e = libssh2_session_last_error(c->s, &msg, NULL, 0);
+	if (e == LIBSSH2_ERROR_TIMEOUT)
+		snprintf(buf, len, "no answer from the server within %s = %d s", c->tmo_key,
+			 c->tmo_secs);
+	else
+		snprintf(buf, len, "%s", msg && *msg ? msg : "connection lost");
 }
 
 /* ---- connection ---- */
@@ -157,26 +193,56 @@ static int tcp_connect(struct tconn *c, char *err)
 	return 0;
 }
 
-/* Tear the session down. After a drop, shut the socket first so libssh2's
- * goodbye messages fail at once instead of waiting for io_timeout. */
+/* Tear the session down. A healthy one is told goodbye (SSH_MSG_DISCONNECT
+ * ends its channels on the server too); then the socket is shut, so closing
+ * the channels and freeing the session never wait for the server: one that
+ * stopped answering would otherwise hold each session io_timeout or more
+ * at exit, one after the other. What libssh2 leaks doing so is freed with
+ * the session's memory. */
 static void sftp_drop(struct tconn *c)
 {
-	if (c->broken && c->sock >= 0)
+	if (c->s && !c->broken) {
+		/* A few bytes; waits only if the server stopped reading. */
+		libssh2_session_set_timeout(c->s, 1000);
+		libssh2_session_disconnect(c->s, "kargo-agent closing");
+	}
+	if (c->sock >= 0)
 		shutdown(c->sock, SHUT_RDWR);
 	sftp_ext_close(c);
 	if (c->sftp)
 		libssh2_sftp_shutdown(c->sftp);
 	c->sftp = NULL;
-	if (c->s) {
-		if (!c->broken)
-			libssh2_session_disconnect(c->s, "kargo-agent closing");
+	if (c->s)
 		libssh2_session_free(c->s);
-	}
 	c->s = NULL;
+	size_t leaked = sftp_mem_release(&c->mem);
+	if (leaked && c->lg)
+		log_event(c->lg, LOG_DEBUG, "sftp_memory_reclaimed", "remote=%s blocks=%zu",
+			  c->o.name, leaked);
 	if (c->sock >= 0)
 		close(c->sock);
 	c->sock = -1;
 	c->broken = 0;
+	c->timed_out = 0;
+}
+
+/* Why a login failed without the server refusing it, or NULL when it was
+ * refused. libssh2 1.10 reports any failure while waiting for the answer
+ * as a refusal ("Waiting for publickey USERAUTH response"); a server that
+ * refuses answers and keeps the connection open, so a connection the
+ * server closed or reset meanwhile means the login did not complete. */
+static const char *auth_interrupted(struct tconn *c, int r)
+{
+	if (r == LIBSSH2_ERROR_TIMEOUT)
+		return "no answer from the server";
+	if (r == LIBSSH2_ERROR_SOCKET_RECV || r == LIBSSH2_ERROR_SOCKET_SEND ||
+	    r == LIBSSH2_ERROR_SOCKET_DISCONNECT)
+		return "connection lost";
+	char b;
+	ssize_t n = recv(c->sock, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+		return "the server closed the connection";
+	return NULL;
 }
 
 /* Authenticate by public key (with the passphrase file) or by password. */
@@ -202,10 +268,15 @@ static int sftp_auth(struct tconn *c, char *err)
 		goto out;
 	char *msg = NULL;
 	libssh2_session_last_error(c->s, &msg, NULL, 0);
-	if (r == LIBSSH2_ERROR_TIMEOUT || r == LIBSSH2_ERROR_SOCKET_RECV ||
-	    r == LIBSSH2_ERROR_SOCKET_SEND || r == LIBSSH2_ERROR_SOCKET_DISCONNECT) {
+	const char *lost = auth_interrupted(c, r);
+	if (lost) {
+		char why[300];
+		if (r == LIBSSH2_ERROR_TIMEOUT)
+			session_reason(c, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "%s", lost);
 		snprintf(err, ERRLEN, "%s: authentication as %s did not complete: %s", c->label,
-			 c->o.user, msg ? msg : "connection lost");
+			 c->o.user, why);
 		rc = KA_TRANSIENT;
 	} else if (c->o.key) {
 		snprintf(err, ERRLEN, "%s: authentication as %s with key %s refused: %s", c->label,
@@ -242,19 +313,20 @@ static int sftp_open(struct tconn *c, char *err)
 	int rc = tcp_connect(c, err);
 	if (rc)
 		return rc;
-	c->s = libssh2_session_init();
+	c->s = libssh2_session_init_ex(sftp_mem_alloc, sftp_mem_free, sftp_mem_realloc, &c->mem);
+	c->used = 0;
 	if (!c->s) {
 		snprintf(err, ERRLEN, "%s: cannot create an SSH session", c->label);
 		rc = KA_ERR;
 		goto out;
 	}
 	libssh2_session_set_blocking(c->s, 1);
-	libssh2_session_set_timeout(c->s, (long)c->o.connect_timeout * 1000);
+	set_timeout(c, "connect_timeout", c->o.connect_timeout);
 	sftp_hostkey_prefer(c);
 	if (libssh2_session_handshake(c->s, c->sock) != 0) {
-		char *msg = NULL;
-		libssh2_session_last_error(c->s, &msg, NULL, 0);
-		snprintf(err, ERRLEN, "%s: SSH handshake failed: %s", c->label, msg ? msg : "?");
+		char why[300];
+		session_reason(c, why, sizeof(why));
+		snprintf(err, ERRLEN, "%s: SSH handshake failed: %s", c->label, why);
 		rc = KA_TRANSIENT;
 		goto out;
 	}
@@ -268,7 +340,7 @@ static int sftp_open(struct tconn *c, char *err)
 		rc = sftp_fail(c, "cannot start", "the SFTP subsystem", err);
 		goto out;
 	}
-	libssh2_session_set_timeout(c->s, (long)c->o.io_timeout * 1000);
+	set_timeout(c, "io_timeout", c->o.io_timeout);
 	if (c->o.keepalive > 0)
 		libssh2_keepalive_config(c->s, 1, (unsigned)c->o.keepalive);
 	if (c->lg) {
@@ -286,7 +358,8 @@ out:
 }
 
 /* Make the session usable: reopen it after a drop. *fresh says whether it
- * was (re)opened now, so a failure cannot be blamed on a stale session. */
+ * was (re)opened for this call or not used before, so a failure cannot be
+ * blamed on a stale session. */
 int sftp_ready(struct tconn *c, int *fresh, char *err)
 {
 	*fresh = 0;
@@ -296,12 +369,15 @@ int sftp_ready(struct tconn *c, int *fresh, char *err)
 		int rc = sftp_open(c, err);
 		if (rc)
 			return rc;
+		c->used = 1;
 		*fresh = 1;
 		return 0;
 	}
+	*fresh = !c->used;
+	c->used = 1;
 	int next = 0;
 	if (c->o.keepalive > 0 && libssh2_keepalive_send(c->s, &next) != 0) {
-		c->broken = 1;
+		sftp_lost(c);
 		sftp_drop(c);
 		int rc = sftp_open(c, err);
 		*fresh = rc == 0;
@@ -311,12 +387,15 @@ int sftp_ready(struct tconn *c, int *fresh, char *err)
 }
 
 /* An idempotent call that failed because a reused session had died is
- * tried once more on a new session (servers drop idle sessions). When
- * reconnecting fails, the caller returns that failure instead: it says
- * more (refused, or a host key that changed meanwhile). */
+ * tried once more on a new session (servers drop idle sessions; that fails
+ * at once). A server that did not answer within io_timeout is in trouble:
+ * waiting for it a second time would only double the stall, so that is
+ * left for the next cycle. When reconnecting fails, the caller returns that
+ * failure instead: it says more (refused, or a host key that changed
+ * meanwhile). */
 int sftp_retry(struct tconn *c, int rc, int fresh)
 {
-	return rc == KA_TRANSIENT && c->broken && !fresh;
+	return rc == KA_TRANSIENT && c->broken && !fresh && !c->timed_out;
 }
 
 /* A tconn for options O (taken over), not connected yet. */
@@ -328,6 +407,7 @@ static struct tconn *tconn_new(struct sftp_opts *o, const struct logger *lg)
 	c->o = *o;
 	c->label = xasprintf("sftp %s:%d", c->o.host, c->o.port);
 	c->buf = xmalloc(SFTP_BUF);
+	sftp_mem_init(&c->mem);
 	return c;
 }
 

@@ -37,7 +37,7 @@ static int ext_broken(struct tconn *c, const char *what, char *err)
 	libssh2_session_last_error(c->s, &msg, NULL, 0);
 	snprintf(err, ERRLEN, "%s: %s: connection failed: %s", c->label, what,
 		 msg && *msg ? msg : "channel closed");
-	c->broken = 1;
+	sftp_lost(c);
 	return KA_TRANSIENT;
 }
 
@@ -75,7 +75,7 @@ static int ext_packet(struct tconn *c, unsigned char **out, uint32_t *len, char 
 	*len = get_u32(h);
 	if (*len < 1 || *len > EXT_MAX) {
 		snprintf(err, ERRLEN, "%s: bad SFTP packet length %u", c->label, *len);
-		c->broken = 1;
+		sftp_lost(c);
 		return KA_TRANSIENT;
 	}
 	*out = xmalloc(*len);
@@ -131,7 +131,7 @@ static int ext_open(struct tconn *c, char *err)
 	if (p[0] != FXP_VERSION) {
 		snprintf(err, ERRLEN, "%s: unexpected SFTP packet %d instead of VERSION", c->label, p[0]);
 		free(p);
-		c->broken = 1;
+		sftp_lost(c);
 		return KA_TRANSIENT;
 	}
 	c->ext_state = version_has_rename(p + 1, len - 1) ? 1 : -1;
@@ -153,7 +153,7 @@ static int ext_status(struct tconn *c, const unsigned char *p, uint32_t len, uin
 {
 	if (len < 9 || p[0] != FXP_STATUS || get_u32(p + 1) != id) {
 		snprintf(err, ERRLEN, "%s: unexpected reply to posix-rename", c->label);
-		c->broken = 1;
+		sftp_lost(c);
 		return KA_TRANSIENT;
 	}
 	uint32_t st = get_u32(p + 5);

@@ -5,6 +5,7 @@
 
 #include <libssh2.h>
 #include <libssh2_sftp.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "transport.h"
@@ -39,6 +40,27 @@ void sftp_opts_copy(struct sftp_opts *dst, const struct sftp_opts *src);
 
 #define SFTP_MAX_STREAMS 8
 
+/* A session's allocations (sftp_mem.c): a list headed by a sentinel, so
+ * the ones libssh2 leaks can be freed with the session. */
+union sftp_block {
+	struct {
+		union sftp_block *prev, *next;
+	} l;
+	max_align_t align;  /* what follows is aligned as malloc's */
+};
+
+struct sftp_mem {
+	union sftp_block head;
+};
+
+void sftp_mem_init(struct sftp_mem *m);
+void *sftp_mem_alloc(size_t n, void **abstract);
+void *sftp_mem_realloc(void *p, size_t n, void **abstract);
+void sftp_mem_free(void *p, void **abstract);
+/* Free every block still allocated (after libssh2_session_free); returns
+ * how many there were. */
+size_t sftp_mem_release(struct sftp_mem *m);
+
 /* One SSH session with its SFTP channel. Used by one thread at a time. */
 struct tconn {
 	struct sftp_opts o;
@@ -46,11 +68,16 @@ struct tconn {
 	char *label;            /* "sftp HOST:PORT", starts every message */
 	int sock;               /* -1 when not connected */
 	LIBSSH2_SESSION *s;
+	struct sftp_mem mem;    /* the session's memory; must not move */
 	LIBSSH2_SFTP *sftp;
 	LIBSSH2_CHANNEL *ext;   /* raw SFTP channel for posix-rename (lazy) */
 	int ext_state;          /* 0 unknown, 1 posix-rename offered, -1 not */
 	uint32_t ext_id;        /* request id on the raw channel */
 	int broken;             /* the connection dropped: reconnect first */
+	int used;               /* a call has run on this session */
+	int timed_out;          /* it broke because the server did not answer */
+	const char *tmo_key;    /* the timeout in force: "connect_timeout" ... */
+	int tmo_secs;           /* ... and its seconds */
 	int no_fsync;           /* the server has no fsync@openssh.com */
 	char *buf;              /* SFTP_BUF bytes for get and put */
 	struct tconn *peer[SFTP_MAX_STREAMS - 1];  /* extra sessions for split downloads */
@@ -85,6 +112,10 @@ void sftp_hostkey_fingerprint(LIBSSH2_SESSION *s, char *buf, size_t len);
  * or another negative code with err filled. */
 int sftp_posix_rename(struct tconn *c, const char *from, const char *to, char *err);
 void sftp_ext_close(struct tconn *c);
+
+/* The connection is lost: mark it and shut its socket, so what is left
+ * to close fails at once; the next call reconnects. */
+void sftp_lost(struct tconn *c);
 
 /* Make the session usable, reopening it after a drop; *fresh says whether
  * it was (re)opened now (sftp.c). */
