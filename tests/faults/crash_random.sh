@@ -31,16 +31,8 @@ mkdir -p "$T/in" "$T/out" "$MID"
 write_config <<EOF2
 batch_size = 50
 
-[remote srv]
-type = sftp
-host = 127.0.0.1
-port = $SSHD_PORT
-user = $SSHD_USER
-key = $SSHD_KEY
-known_hosts = $SSHD_KNOWN_HOSTS
-connect_timeout = 5
-io_timeout = 5
-
+$(remote_section "$SSHD_PORT" "$SSHD_KNOWN_HOSTS" "connect_timeout = 5
+io_timeout = 5")
 [route up]
 source = $T/in
 dest = srv:$MID

@@ -75,12 +75,6 @@ setup_bytes() {
 }
 
 # remote_section PORT KNOWN_HOSTS [EXTRA_LINE]: a [remote srv] block.
-remote_section() {
-	printf '[remote srv]\ntype = sftp\nhost = 127.0.0.1\nport = %s\nuser = %s\nkey = %s\n' \
-		"$1" "$SSHD_USER" "$SSHD_KEY"
-	printf 'known_hosts = %s\n%s\n\n' "$2" "${3:-}"
-}
-
 rnd() { echo $(( $(od -An -N4 -tu4 /dev/urandom) % $1 )); }
 
 # Run `once` in the background with output appended to $T/run.out and

@@ -54,14 +54,7 @@ printf 'EVIL-CONTENT' >"$T/local/evil.csv"
 evil_sum=$(printf 'EVIL-CONTENT' | sha256sum | cut -d' ' -f1)
 
 write_config <<EOF2
-[remote srv]
-type = sftp
-host = 127.0.0.1
-port = $SSHD_PORT
-user = $SSHD_USER
-key = $SSHD_KEY
-known_hosts = $SSHD_KNOWN_HOSTS
-
+$(remote_section "$SSHD_PORT" "$SSHD_KNOWN_HOSTS")
 [route remote]
 source = srv:$D/hostile
 dest = $T/out-remote

@@ -48,14 +48,7 @@ if [ -x /usr/sbin/sshd ]; then
 	"$SERVERS/sshd-start" "$SRV" >/dev/null || { fail "sshd-start"; finish; }
 	. "$SRV/env"
 	write_config <<EOF2
-[remote srv]
-type = sftp
-host = 127.0.0.1
-port = $SSHD_PORT
-user = $SSHD_USER
-key = $SSHD_KEY
-known_hosts = $SSHD_KNOWN_HOSTS
-
+$(remote_section "$SSHD_PORT" "$SSHD_KNOWN_HOSTS")
 [route up]
 source = $T/in
 dest = srv:$SSHD_DATA/up

@@ -49,6 +49,14 @@ write_config() {
 	} >"$T/agent.ini"
 }
 
+# A [remote srv] section for the test sshd (tests/servers/sshd-start, its env
+# sourced) on PORT with KNOWN_HOSTS, plus EXTRA lines.
+remote_section() {
+	printf '[remote srv]\ntype = sftp\nhost = 127.0.0.1\nport = %s\nuser = %s\nkey = %s\n' \
+		"$1" "$SSHD_USER" "$SSHD_KEY"
+	printf 'known_hosts = %s\n%s\n\n' "$2" "${3:-}"
+}
+
 # Number of regular files (not dotfiles) in a directory.
 count_files() { find "$1" -maxdepth 1 -type f ! -name '.*' 2>/dev/null | wc -l | tr -d ' '; }
 

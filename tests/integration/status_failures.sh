@@ -14,10 +14,7 @@ trap '"$SERVERS/sshd-stop" "$SRV" KILL; cleanup' EXIT
 CLOSED=$("$SERVERS/free-port")
 AGENT_EXTRA="metrics_file = $T/metrics.prom"
 
-remote() {
-	printf '[remote srv]\ntype = sftp\nhost = 127.0.0.1\nport = %s\nuser = %s\nkey = %s\nknown_hosts = %s\nconnect_timeout = 5\n\n' \
-		"$1" "$SSHD_USER" "$SSHD_KEY" "$SSHD_KNOWN_HOSTS"
-}
+remote() { remote_section "$1" "$SSHD_KNOWN_HOSTS" "connect_timeout = 5"; }
 push_config() {
 	{ remote "$1"; printf '[route push]\nsource = %s/in\ndest = srv:%s/inbox\nformat = text\n' \
 		"$T" "$SSHD_DATA"; } | write_config

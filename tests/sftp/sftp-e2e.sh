@@ -13,10 +13,7 @@ sshd_up() { "$SERVERS/sshd-start" "$SRV" >/dev/null || exit 1; . "$SRV/env"; }
 sshd_up
 D=$SSHD_DATA
 
-remote() {
-	printf '[remote srv]\ntype = sftp\nhost = 127.0.0.1\nport = %s\nuser = %s\nkey = %s\nknown_hosts = %s\nio_timeout = 10\n\n' \
-		"$SSHD_PORT" "$SSHD_USER" "$SSHD_KEY" "${1:-$SSHD_KNOWN_HOSTS}"
-}
+remote() { remote_section "$SSHD_PORT" "${1:-$SSHD_KNOWN_HOSTS}" "io_timeout = 10"; }
 
 # --- round trip: local -> SFTP (route up), SFTP -> local (route down) ---
 mkdir -p "$T/in" "$T/back"
