@@ -121,8 +121,8 @@ while [ "$kills" -lt "$kills_wanted" ]; do
 	round=$((round + 1))
 	i=1
 	while [ $i -le 12 ]; do
-		head -c $((1 + $(rnd 4000000))) /dev/urandom >"$T/in/k$round-$i.csv"
-		head -c $((1 + $(rnd 4000000))) /dev/urandom >"$D/down/k$round-$i.csv"
+		head -c $((1 + $(rnd 1500000))) /dev/urandom >"$T/in/k$round-$i.csv"
+		head -c $((1 + $(rnd 1500000))) /dev/urandom >"$D/down/k$round-$i.csv"
 		i=$((i + 1))
 	done
 	sums "$T/in" >>"$T/up.sums"
