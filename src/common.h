@@ -19,6 +19,7 @@ enum ka_err {
 	KA_EXISTS = -5,     /* target already exists */
 	KA_NOSPACE = -6,    /* disk full: transient, but worth naming */
 	KA_INVALID = -7,    /* invalid input data */
+	KA_STOPPED = -8,    /* not tried: the agent is stopping (no attempt counted) */
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

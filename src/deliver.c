@@ -201,7 +201,10 @@ static void *work(void *arg)
 		struct item *it = &w->items[i];
 		if (it->step != w->step)
 			continue;
-		if (atomic_load(w->lost)) {
+		if (w->step == STEP_PUT && w->env->stop && *w->env->stop) {
+			/* Stopping: the files in hand finish, no new one starts. */
+			item_fail(it, KA_STOPPED, "not tried: the agent is stopping");
+		} else if (atomic_load(w->lost)) {
 			it->skipped = 1;
 			item_fail(it, KA_TRANSIENT, "not tried");
 		} else if (w->fn(w->env, w->c, it)) {

@@ -5,6 +5,8 @@
 #ifndef KA_DELIVER_H
 #define KA_DELIVER_H
 
+#include <signal.h>
+
 #include "common.h"
 #include "config.h"
 #include "log.h"
@@ -20,6 +22,7 @@ struct deliver_env {
 	const struct logger *lg;
 	const char *crash_at;       /* test hook: SIGKILL ourselves at this point */
 	struct progress *progress;  /* a progress line for large puts, or NULL */
+	volatile sig_atomic_t *stop;  /* set by SIGTERM: start no more uploads; or NULL */
 };
 
 /* One file going to the destination. */

@@ -181,7 +181,7 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 	if (k == 0)
 		goto out;
 	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at,
-				   .progress = p->progress };
+				   .progress = p->progress, .stop = a->stop };
 	struct tconn *pool[CONNS_MAX_POOL];
 	int want = dest->remote ? dest->remote->sessions : 1;
 	if (want > (int)(k < CONNS_MAX_POOL ? k : CONNS_MAX_POOL))
@@ -198,7 +198,12 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 			if (pv[j].f == dv[i].f)
 				pf = &pv[j];
 		char q[1024];
-		if (rc != 0 || dv[i].rc != 0) {
+		if (rc == 0 && dv[i].rc == KA_STOPPED) {
+			if (pf->rc == 0) {  /* no failure elsewhere to record */
+				pf->rc = KA_STOPPED;
+				snprintf(pf->err, ERRLEN, "%s", dv[i].err);
+			}
+		} else if (rc != 0 || dv[i].rc != 0) {
 			/* Not reaching the destination at all (down, login refused) is
 			 * retried with backoff; only a refusal of this file is final. */
 			pf->rc = rc ? KA_TRANSIENT : dv[i].rc;
@@ -253,7 +258,10 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 	txrc = manifest_begin(&a->m, err);
 	for (size_t i = 0; i < n; i++) {
 		struct pending *pf = &pv[i];
-		if (pf->rc != 0) {
+		if (pf->rc == KA_STOPPED) {
+			log_event(&a->lg, LOG_DEBUG, "not_tried", "file=%lld route=%s reason=stopping",
+				  (long long)pf->f->id, r->name);
+		} else if (pf->rc != 0) {
 			fail_file(p, r, pf->f, pf->rc, pf->err);
 		} else {
 			mdeliveries_free(pf->dv, pf->dn);
