@@ -263,9 +263,11 @@ static void explain_skipped(struct item *v, size_t n)
 			break;
 		}
 	for (size_t i = 0; i < n; i++)
-		if (v[i].skipped)
+		if (v[i].skipped) {
+			v[i].df->not_tried = 1;
 			snprintf(v[i].df->err, ERRLEN, "not tried after the connection failed: %.400s",
 				 why);
+		}
 }
 
 /* Record the final names of everything about to be renamed. */

@@ -31,6 +31,8 @@ struct dfile {
 	struct mdelivery *d;        /* its row in the deliveries table */
 	const char *shipments;      /* comma-separated, for message subjects */
 	int rc;                     /* out: 0 delivered, else a negative enum ka_err */
+	int not_tried;              /* out: rc is KA_TRANSIENT because another file's
+				     * connection failed; this file was not tried */
 	char err[ERRLEN];           /* out: why not */
 	char *final;                /* out: where it landed (caller frees) */
 };

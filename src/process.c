@@ -24,15 +24,16 @@ static int64_t backoff(const struct agent_config *ac, int attempts)
 	return d - half + (half > 0 ? (int64_t)(random_u64() % (uint64_t)(half + 1)) : 0);
 }
 
-/* Record a failed attempt on F: retry later, or dead. */
+/* Record a failure of F: retry later, or dead. COUNT 0: F itself was not
+ * tried (another file's connection failed), so no attempt is counted. */
 static void fail_file(struct pipeline *p, const struct route_config *r, struct mfile *f,
-		      int rc, const char *why)
+		      int rc, int count, const char *why)
 {
 	struct app *a = p->a;
 	char err[ERRLEN], q[1024];
-	int attempts = f->attempts + 1;
-	int dead = rc == KA_PERMANENT || attempts >= r->max_attempts;
-	int64_t next = dead ? 0 : now_s() + backoff(&a->cfg.agent, attempts);
+	int attempts = f->attempts + (count ? 1 : 0);
+	int dead = rc == KA_PERMANENT || (count && attempts >= r->max_attempts);
+	int64_t next = dead ? 0 : now_s() + backoff(&a->cfg.agent, attempts > 0 ? attempts : 1);
 	if (manifest_set_retry(&a->m, f->id, attempts, next, why, dead, err) != 0)
 		log_event(&a->lg, LOG_ERROR, "manifest_error", "file=%lld error=%s",
 			  (long long)f->id, log_quote(err, q, sizeof(q)));
@@ -93,13 +94,13 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 	int rc = format_parse_path(a->formats, r->format, f->spool_path, pg, &res, err);
 	progress_end(pg);
 	if (rc != 0) {
-		fail_file(p, r, f, rc, err);
+		fail_file(p, r, f, rc, 1, err);
 		return rc;
 	}
 	if (!res.valid) {
 		rc = pipeline_quarantine(p, r, f, &res, err);
 		if (rc != 0) {
-			fail_file(p, r, f, rc, err);
+			fail_file(p, r, f, rc, 1, err);
 			parse_result_release(&res);
 			return rc;
 		}
@@ -154,6 +155,7 @@ struct pending {
 	size_t dn;
 	char *shipments;
 	int rc;
+	int not_tried;       /* every failure was a destination not tried: no attempt */
 	char err[ERRLEN];
 };
 
@@ -206,6 +208,8 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 		} else if (rc != 0 || dv[i].rc != 0) {
 			/* Not reaching the destination at all (down, login refused) is
 			 * retried with backoff; only a refusal of this file is final. */
+			int first = pf->rc == 0 || pf->rc == KA_STOPPED;
+			pf->not_tried = (first || pf->not_tried) && rc == 0 && dv[i].not_tried;
 			pf->rc = rc ? KA_TRANSIENT : dv[i].rc;
 			snprintf(pf->err, ERRLEN, "%.100s: %.400s", dest->text, rc ? err : dv[i].err);
 			if (pf->rc == KA_TRANSIENT && !transient)
@@ -262,7 +266,7 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 			log_event(&a->lg, LOG_DEBUG, "not_tried", "file=%lld route=%s reason=stopping",
 				  (long long)pf->f->id, r->name);
 		} else if (pf->rc != 0) {
-			fail_file(p, r, pf->f, pf->rc, pf->err);
+			fail_file(p, r, pf->f, pf->rc, !pf->not_tried, pf->err);
 		} else {
 			mdeliveries_free(pf->dv, pf->dn);
 			pf->dv = NULL;
@@ -347,7 +351,7 @@ static void finish_file(struct pipeline *p, const struct route_config *r, struct
 	char err[ERRLEN], detail[ERRLEN + 64], q[1024];
 	int rc = finish_source(p, r, f, detail, sizeof(detail), err);
 	if (rc != 0) {
-		fail_file(p, r, f, rc == KA_PERMANENT ? KA_ERR : rc, err);
+		fail_file(p, r, f, rc == KA_PERMANENT ? KA_ERR : rc, 1, err);
 		return;
 	}
 	if (manifest_set_source_done(&a->m, f->id, detail, err) != 0) {

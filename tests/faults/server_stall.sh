@@ -105,6 +105,15 @@ sqlite3 "$T/manifest.db" "update files set next_attempt = 0"
 once_timed
 stalled "stop mid-upload"
 assert_match "stop mid-upload: stalled after 1 MB" '^stall conn=[0-9]+ bytes=1000000' "$PX/events"
+# Files not tried because another file's connection stalled count no
+# attempt: they stay one behind the files that were tried.
+echo "# attempts: $(sql "select name, attempts, substr(last_error, 1, 40) from files where route = 'up'" | tr '\n' ';')"
+nt=$(sql "select count(*) from files where route = 'up' and last_error like '%not tried%'")
+if [ "$nt" -gt 0 ]; then ok "stop mid-upload: $nt files not tried"; else fail "stop mid-upload: every file was tried"; fi
+assert_eq "stop mid-upload: no attempt counted for the files not tried" 1 \
+	"$(sql "select count(distinct attempts) from files where route = 'up' and last_error like '%not tried%'")"
+assert_eq "stop mid-upload: the files tried have one attempt more" 1 \
+	"$(sql "select (select min(attempts) from files where route = 'up' and last_error not like '%not tried%') - (select max(attempts) from files where route = 'up' and last_error like '%not tried%')")"
 
 # --- a server that stops in the middle of a download ---
 config "$PX_PORT" "$PX/known_hosts" no yes
