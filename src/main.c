@@ -1,6 +1,7 @@
 /* kargo-agent: command dispatch only. The signal flags are the one piece of
  * process-wide state, owned here and handed to the commands. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,15 +72,48 @@ static void on_reload(int sig)
 	reload_flag = 1;
 }
 
+/* The signals arrive on one thread of their own, in sigwait: every other
+ * thread blocks them. A handler would interrupt whichever thread it landed
+ * on, and libssh2 takes an interrupted poll() for a broken connection, so a
+ * SIGTERM would fail the upload in hand instead of letting it finish. The
+ * waits of the run loop are short (at most a second), so nothing needs the
+ * interruption to notice a flag. */
+static void *signal_thread(void *arg)
+{
+	sigset_t *set = arg;
+	for (;;) {
+		int sig;
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			reload_flag = 1;
+		else
+			stop_flag = 1;
+	}
+	return NULL;
+}
+
 static void install_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;  /* no SA_RESTART: poll() and sleeps return early */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_reload;
-	sigaction(SIGHUP, &sa, NULL);
+	static sigset_t set;  /* read by the signal thread for the process's life */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);  /* inherited by every thread */
+	pthread_t th;
+	if (pthread_create(&th, NULL, signal_thread, &set) == 0) {
+		pthread_detach(th);
+	} else {  /* no thread: plain handlers, better than deaf */
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sa.sa_handler = on_reload;
+		sigaction(SIGHUP, &sa, NULL);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 }
 
