@@ -33,22 +33,9 @@ if [ "${KARGO_FAULTS_LONG:-0}" = 1 ]; then runs_wanted=${KARGO_FAULTS_CUTS:-300}
 else runs_wanted=${KARGO_FAULTS_CUTS:-16}; fi
 
 mkdir -p "$T/in" "$T/out" "$D/up" "$D/down"
-AGENT_EXTRA="max_attempts = 1000
-log_level = info" write_config <<EOF2
-$(remote_section "$PX_PORT" "$PX/known_hosts" "connect_timeout = 5
-io_timeout = 5")
-[route up]
-source = $T/in
-dest = srv:$D/up
-format = text
-after = delete
-
-[route down]
-source = srv:$D/down
-dest = $T/out
-format = text
-after = delete
-EOF2
+{ remote_section "$PX_PORT" "$PX/known_hosts" "connect_timeout = 5
+io_timeout = 5"; up_down_routes; } | AGENT_EXTRA="max_attempts = 1000
+log_level = info" write_config
 sed -i '/^log_level = debug/d' "$T/agent.ini"
 
 # A random size: half of the files small (renames and stats are then a

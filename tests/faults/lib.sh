@@ -74,7 +74,13 @@ setup_bytes() {
 	proxy_mode pass
 }
 
-# remote_section PORT KNOWN_HOSTS [EXTRA_LINE]: a [remote srv] block.
+# up_down_routes: [route up] $T/in -> srv:$D/up and [route down]
+# srv:$D/down -> $T/out, both after = delete (after a remote_section).
+up_down_routes() {
+	printf '[route up]\nsource = %s/in\ndest = srv:%s/up\nformat = text\nafter = delete\n\n' "$T" "$D"
+	printf '[route down]\nsource = srv:%s/down\ndest = %s/out\nformat = text\nafter = delete\n' "$D" "$T"
+}
+
 rnd() { echo $(( $(od -An -N4 -tu4 /dev/urandom) % $1 )); }
 
 # Run `once` in the background with output appended to $T/run.out and

@@ -30,21 +30,8 @@ head -c 64000000 /dev/urandom >"$T/in/big-up.csv"
 head -c 64000000 /dev/urandom >"$D/down/big-down.csv"
 sums "$T/in" >"$T/up.sums"
 sums "$D/down" >"$T/down.sums"
-AGENT_EXTRA="max_attempts = 1000" write_config <<EOF2
-$(remote_section "$SSHD_PORT" "$SSHD_KNOWN_HOSTS" "connect_timeout = 5
-io_timeout = 5")
-[route up]
-source = $T/in
-dest = srv:$D/up
-format = text
-after = delete
-
-[route down]
-source = srv:$D/down
-dest = $T/out
-format = text
-after = delete
-EOF2
+{ remote_section "$SSHD_PORT" "$SSHD_KNOWN_HOSTS" "connect_timeout = 5
+io_timeout = 5"; up_down_routes; } | AGENT_EXTRA="max_attempts = 1000" write_config
 
 # after_stop WHAT: the run that lost its server failed cleanly.
 after_stop() {
