@@ -61,6 +61,23 @@ static int resend_all(struct app *a, const struct ids *ids, const char *to, int 
 	return invalid + missing == failed ? EX_DATAERR : EX_UNAVAILABLE;
 }
 
+/* Resending a dead file to its own destinations completes it, which changes
+ * its state: that takes the manifest's lock, as run and once do. */
+static int lock_if_dead(struct app *a, const struct ids *ids)
+{
+	for (size_t i = 0; i < ids->n; i++) {
+		struct mfile f;
+		char err[ERRLEN];
+		if (manifest_get(&a->m, ids->v[i], &f, err) != 0)
+			continue;  /* reported by the resend itself */
+		int dead = strcmp(f.state, ST_DEAD) == 0;
+		mfile_release(&f);
+		if (dead)
+			return app_lock(a);
+	}
+	return 0;
+}
+
 int cmd_resend(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -135,6 +152,8 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 			rc = EX_NOINPUT;
 		}
 	}
+	if (rc == 0 && !to)
+		rc = lock_if_dead(&a, &ids);
 	if (rc == 0) {
 		struct progress line;
 		a.lg.progress = cli_progress(&line, no_progress);
