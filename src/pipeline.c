@@ -115,6 +115,7 @@ void pipeline_cycle(struct pipeline *p)
 			continue;
 		cycle_route(p, rs);
 	}
+	pipeline_alerts(p);  /* after the files' work: a slow mail server holds none */
 	record_remotes(p);
 	char err[ERRLEN], q[1024];
 	if (a->cfg.agent.metrics_file &&

@@ -58,6 +58,10 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 int pipeline_complete(struct pipeline *p, const struct route_config *r, int64_t id,
 		      char *err);
 
+/* Send the alerts due ([agent] alert): one per file gone dead, corrupt or
+ * rejected and state, recorded as an `alerted` event (alert.c). */
+void pipeline_alerts(struct pipeline *p);
+
 /* Stages (discover.c, process.c). */
 int route_discover(struct pipeline *p, struct route_state *rs, char *err);
 int route_process(struct pipeline *p, struct route_state *rs, char *err);

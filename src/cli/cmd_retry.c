@@ -55,8 +55,9 @@ static const char *refusal(const char *state)
 
 /* Put file ID back in the queue. Returns 0, or the sysexits code of the
  * problem (printed). */
-static int retry_one(struct manifest *m, int64_t id, const char *by, const char *reason)
+static int retry_one(struct app *a, int64_t id, const char *by, const char *reason)
 {
+	struct manifest *m = &a->m;
 	struct mfile f;
 	char err[ERRLEN], q[1024], qr[512];
 	int rc = manifest_get(m, id, &f, err);
@@ -75,11 +76,13 @@ static int retry_one(struct manifest *m, int64_t id, const char *by, const char 
 				 log_quote(f.last_error ? f.last_error : "", q, sizeof(q)));
 	rc = manifest_retry(m, id, detail, err);
 	free(detail);
-	if (rc == 0)
+	if (rc == 0) {
 		printf("retried %lld (route %s, %s): was %s after %d attempt%s, now queued\n",
 		       (long long)id, f.route, f.name, f.state, f.attempts,
 		       f.attempts == 1 ? "" : "s");
-	else
+		log_event(&a->lg, LOG_INFO, "retried", "file=%lld route=%s by=%s was=%s reason=%s",
+			  (long long)id, f.route, by, f.state, qr);
+	} else
 		fprintf(stderr, "kargo-agent retry: %s\n", err);
 	mfile_release(&f);
 	return rc == 0 ? 0 : rc == KA_INVALID ? EX_DATAERR : EX_IOERR;
@@ -108,13 +111,13 @@ static int select_files(struct manifest *m, const char *route, const char *state
 }
 
 /* Retry every id; the worst code wins (I/O over no input over refused). */
-static int retry_all(struct manifest *m, const struct ids *ids, const char *reason)
+static int retry_all(struct app *a, const struct ids *ids, const char *reason)
 {
 	char by[128];
 	who(by, sizeof(by));
 	int worst = 0, done = 0;
 	for (size_t i = 0; i < ids->n; i++) {
-		int rc = retry_one(m, ids->v[i], by, reason);
+		int rc = retry_one(a, ids->v[i], by, reason);
 		done += rc == 0;
 		if (rc == EX_IOERR || (rc == EX_NOINPUT && worst != EX_IOERR) ||
 		    (rc == EX_DATAERR && !worst))
@@ -172,7 +175,7 @@ int cmd_retry(struct cli *cli, int argc, char **argv)
 	if (rc == 0 && ids.n == 0)
 		rc = select_files(&a.m, route, state, &ids);
 	if (rc == 0)
-		rc = retry_all(&a.m, &ids, reason);
+		rc = retry_all(&a, &ids, reason);
 	free(ids.v);
 	app_close(&a);
 	return rc;

@@ -74,6 +74,7 @@ rm "$T/block1"
 id1=$(sql "select min(id) from files where route='r1'")
 SUDO_USER= ka retry "$id1" --reason "disk fixed"
 assert_eq "retry ID exits 0" 0 "$RC"
+assert_match "retried logged" "event=retried file=$id1 route=r1 by=$(id -un) was=dead reason=\"disk fixed\"" "$T/stderr"
 assert_match "retry says what it did" "^retried $id1 \(route r1, file-1.csv\): was dead after 1 attempt, now queued" "$T/stdout"
 assert_eq "retried: pending, attempts 0, due now, no error" "pending|0|1" \
 	"$(sql "select state, attempts, next_attempt <= strftime('%s','now') and last_error is null from files where id=$id1")"
