@@ -663,6 +663,27 @@ void mdeliveries_free(struct mdelivery *v, size_t n)
 	free(v);
 }
 
+/* Call FN with each file row ST (bound, FILE_COLUMNS) returns, until FN
+ * returns non-zero; then reset ST. WHAT names the query in errors. */
+static int each_file(struct manifest *m, sqlite3_stmt *st,
+		     int (*fn)(void *ctx, const struct mfile *f), void *ctx, char *err,
+		     const char *what)
+{
+	int r, rc = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct mfile f;
+		read_file_row(st, &f);
+		int stop = fn(ctx, &f);
+		mfile_release(&f);
+		if (stop)
+			break;
+	}
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_fail(m, err, what);
+	sqlite3_reset(st);
+	return rc;
+}
+
 int manifest_list(struct manifest *m, const struct mfilter *flt,
 		  int (*fn)(void *ctx, const struct mfile *f), void *ctx, char *err)
 {
@@ -678,19 +699,7 @@ int manifest_list(struct manifest *m, const struct mfilter *flt,
 	bind_text(st, 3, flt->shipment);
 	sqlite3_bind_int64(st, 4, flt->since);
 	sqlite3_bind_int64(st, 5, flt->limit > 0 ? flt->limit : -1);
-	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct mfile f;
-		read_file_row(st, &f);
-		int stop = fn(ctx, &f);
-		mfile_release(&f);
-		if (stop)
-			break;
-	}
-	if (r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = db_fail(m, err, "listing files");
-	sqlite3_reset(st);
-	return rc;
+	return each_file(m, st, fn, ctx, err, "listing files");
 }
 
 int manifest_alerts_due(struct manifest *m, const char *route, const char *states,
@@ -710,19 +719,7 @@ int manifest_alerts_due(struct manifest *m, const char *route, const char *state
 	bind_text(st, 1, route);
 	bind_text(st, 2, states);
 	sqlite3_bind_int64(st, 3, since);
-	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct mfile f;
-		read_file_row(st, &f);
-		int stop = fn(ctx, &f);
-		mfile_release(&f);
-		if (stop)
-			break;
-	}
-	if (r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = db_fail(m, err, "listing files to alert about");
-	sqlite3_reset(st);
-	return rc;
+	return each_file(m, st, fn, ctx, err, "listing files to alert about");
 }
 
 int manifest_events(struct manifest *m, int64_t file_id, struct mevent **v, size_t *n,

@@ -117,9 +117,8 @@ ka retry --state dead
 assert_eq "retry --state dead with nothing dead exits 66" 66 "$RC"
 
 # resend of a dead file to its own destinations completes it.
-make_files "$T/in3" 1 400
-: >"$T/block3"
-cat >>"$T/agent.ini" <<EOF2
+r3_conf() {
+	cat >>"$T/agent.ini" <<EOF2
 
 [route r3]
 source = $T/in3
@@ -128,6 +127,10 @@ format = text
 after = delete
 max_attempts = 1
 EOF2
+}
+make_files "$T/in3" 1 400
+: >"$T/block3"
+r3_conf
 ka once
 id3=$(sql "select id from files where route='r3'")
 assert_eq "r3's file is dead" dead "$(sql "select state from files where id=$id3")"
@@ -146,15 +149,7 @@ pid=$!
 BG_PIDS="$pid"
 i=0
 while ! grep -q "event=started" "$T/run.err" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-cat >>"$T/agent.ini" <<EOF2
-
-[route r3]
-source = $T/in3
-dest = $T/block3/out
-format = text
-after = delete
-max_attempts = 1
-EOF2
+r3_conf
 ka resend "$id3"
 assert_eq "resend of a dead file while run holds the lock exits 75" 75 "$RC"
 assert_match "the refusal names the holder" "in use by another kargo-agent \(pid $pid\)" "$T/stderr"
