@@ -37,7 +37,10 @@ static const struct command commands[] = {
 	  "parse summary.", "show ID [--json]" },
 	{ "resend", cmd_resend, "Deliver files again from the spool, to their route's "
 	  "destinations or to --to DEST (REMOTE:PATH or a local directory).\n"
-	  "--on-exists fail|overwrite|rename overrides the route's setting.",
+	  "--on-exists fail|overwrite|rename overrides the route's setting.\n"
+	  "A dead file resent to its own destinations is completed as a cycle would "
+	  "(delivered, done, source finished); that takes the manifest's lock (exit 75 "
+	  "while run, once or retry holds it).",
 	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M] "
 	  "[--no-progress]" },
 	{ "retry", cmd_retry, "Put dead (and corrupt) files back in the queue once the cause "

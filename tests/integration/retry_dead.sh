@@ -106,6 +106,15 @@ assert_match "status counts what is left" "^1 dead: kargo-agent retry --state de
 rm "$T/block2"
 ka retry --state dead
 assert_eq "retry --state dead exits 0" 0 "$RC"
+assert_eq "r2's file queued" pending "$(sql "select state from files where route='r2'")"
+# A corrupt file (its spool copy failed its check) is retried the same way.
+sql "update files set state='corrupt', attempts=1 where route='r2'"
+ka retry --route r2 --state dead
+assert_eq "retry --route r2 --state dead: no dead file there (66)" 66 "$RC"
+ka retry --state corrupt
+assert_eq "retry --state corrupt exits 0" 0 "$RC"
+assert_eq "the corrupt file queued, attempts reset" "pending|0" \
+	"$(sql "select state, attempts from files where route='r2'")"
 ka once
 sum2=$(sql "select sha256 from files where route='r2'")
 assert_eq "r2's file delivered with its sha256" "$sum2" "$(sha256sum <"$T/block2/out/file-1.csv" | cut -d' ' -f1)"
