@@ -56,6 +56,16 @@ int cli_parse_count(const char *s, int64_t *out);
 /* Parse a positive file id; 0 and a message on stderr when not one. */
 int64_t cli_parse_id(const char *s);
 
+/* File ids a command works on. */
+struct ids {
+	int64_t *v;
+	size_t n;
+};
+void ids_add(struct ids *ids, int64_t id);
+/* ARGV[FIRST..ARGC) as file ids added to IDS; 0, or -1 with a message on
+ * stderr (IDS freed). */
+int cli_parse_ids(int argc, char **argv, int first, struct ids *ids);
+
 /* JSON output helpers. */
 void json_str(FILE *out, const char *s);
 void json_file(FILE *out, const struct mfile *f, const char *shipments);

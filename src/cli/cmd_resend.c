@@ -6,18 +6,11 @@
 #include "cli.h"
 #include "pipeline.h"
 
-struct ids {
-	int64_t *v;
-	size_t n;
-};
-
 static int collect(void *ctx, const struct mfile *f)
 {
-	struct ids *ids = ctx;
 	if (strcmp(f->state, ST_REJECTED) == 0 || strcmp(f->state, ST_STAGED) == 0)
 		return 0;  /* never delivered: nothing to send again */
-	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
-	ids->v[ids->n++] = f->id;
+	ids_add(ctx, f->id);
 	return 0;
 }
 
@@ -118,15 +111,8 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 		}
 	}
 	struct ids ids = { 0 };
-	for (int i = optind; i < argc; i++) {
-		int64_t id = cli_parse_id(argv[i]);
-		if (!id) {
-			free(ids.v);
-			return EX_USAGE;
-		}
-		ids.v = xrealloc(ids.v, (ids.n + 1) * sizeof(*ids.v));
-		ids.v[ids.n++] = id;
-	}
+	if (cli_parse_ids(argc, argv, optind, &ids) != 0)
+		return EX_USAGE;
 	if ((ids.n == 0) == (by_filter == 0)) {
 		fprintf(stderr, "kargo-agent resend: give file ids, or --shipment / --route "
 			"with --since, not both\n");

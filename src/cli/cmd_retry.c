@@ -10,17 +10,6 @@
 
 #include "cli.h"
 
-struct ids {
-	int64_t *v;
-	size_t n;
-};
-
-static void ids_add(struct ids *ids, int64_t id)
-{
-	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
-	ids->v[ids->n++] = id;
-}
-
 static int collect(void *ctx, const struct mfile *f)
 {
 	ids_add(ctx, f->id);
@@ -156,14 +145,8 @@ int cmd_retry(struct cli *cli, int argc, char **argv)
 		return EX_USAGE;
 	}
 	struct ids ids = { 0 };
-	for (int i = optind; i < argc; i++) {
-		int64_t id = cli_parse_id(argv[i]);
-		if (!id) {
-			free(ids.v);
-			return EX_USAGE;
-		}
-		ids_add(&ids, id);
-	}
+	if (cli_parse_ids(argc, argv, optind, &ids) != 0)
+		return EX_USAGE;
 	if ((ids.n == 0) == (route == NULL && state == NULL)) {
 		fprintf(stderr, "kargo-agent retry: give file ids, or --route / --state, "
 			"not both\n");
