@@ -27,6 +27,10 @@ static void who(char *buf, size_t len)
 		snprintf(buf, len, "%s", pw->pw_name);
 	else
 		snprintf(buf, len, "uid%d", (int)getuid());
+	for (char *c = buf; *c; c++)  /* a plain logfmt value, whatever the env says */
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-()@",
+			    *c))
+			*c = '_';
 }
 
 /* Why a file in STATE is not retried, and what to do instead. */

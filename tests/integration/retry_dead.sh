@@ -104,8 +104,10 @@ assert_match "status counts what is left" "^1 dead: kargo-agent retry --state de
 
 # r2 fixed: retry --state dead, then once.
 rm "$T/block2"
-ka retry --state dead
+SUDO_USER="ops lead" ka retry --state dead
 assert_eq "retry --state dead exits 0" 0 "$RC"
+assert_eq "under sudo the event names the user behind it" 1 \
+	"$(sql "select count(*) from events where event='retried' and detail like 'by=ops_lead(sudo) was=dead %'")"
 assert_eq "r2's file queued" pending "$(sql "select state from files where route='r2'")"
 # A corrupt file (its spool copy failed its check) is retried the same way.
 sql "update files set state='corrupt', attempts=1 where route='r2'"
