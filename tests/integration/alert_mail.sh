@@ -73,6 +73,8 @@ assert_eq "one dead, one rejected" "dead rejected" \
 assert_match "the failed alert is logged" "event=alert_failed file=[0-9]+ route=dies state=dead remote=ops error=" "$T/stderr"
 assert_eq "no alert recorded while it failed" 0 "$(sql "select count(*) from events where event='alerted'")"
 assert_eq "no mail yet" 0 "$(mails)"
+assert_eq "the alert remote's failed attempt is recorded for status" 1 \
+	"$(sql "select failures from remotes where remote='ops'")"
 
 # The server is back: the next cycle sends both, once each.
 config "$SMTPS_PORT"
