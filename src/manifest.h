@@ -17,6 +17,7 @@ struct sqlite3;
 #define ST_DONE      "done"       /* delivered and the source finished */
 #define ST_REJECTED  "rejected"   /* failed validation: quarantined, never delivered */
 #define ST_DEAD      "dead"       /* gave up after max_attempts or a permanent error */
+#define ST_CORRUPT   "corrupt"    /* the spool copy failed its sha256 check */
 
 /* Delivery states. */
 #define DL_PENDING    "pending"
@@ -135,6 +136,18 @@ int manifest_set_state(struct manifest *m, int64_t id, const char *state,
  * when DEAD is set. */
 int manifest_set_retry(struct manifest *m, int64_t id, int attempts, int64_t next_attempt,
 		       const char *error, int dead, char *err);
+/* Put a dead or corrupt file back in the queue (`retry`): pending (staged
+ * if it was never validated), no attempt counted, due now, no last error;
+ * its failed deliveries to the route's destinations pending again; event
+ * `retried` with DETAIL. KA_INVALID when the file is not dead or corrupt. */
+int manifest_retry(struct manifest *m, int64_t id, const char *detail, char *err);
+/* ROUTE's files in one of STATES (",dead,rejected," form) since SINCE
+ * (updated, seconds) that have no `alerted` event for their state yet; FN
+ * is called for each. The alert itself is recorded with manifest_event
+ * (event "alerted", detail "state=STATE ..."). */
+int manifest_alerts_due(struct manifest *m, const char *route, const char *states,
+			int64_t since, int (*fn)(void *ctx, const struct mfile *f), void *ctx,
+			char *err);
 int manifest_set_source_done(struct manifest *m, int64_t id, const char *detail, char *err);
 int manifest_event(struct manifest *m, int64_t file_id, const char *event,
 		   const char *detail, char *err);
