@@ -155,6 +155,11 @@ const char *path_base(const char *s)
 	return slash ? slash + 1 : s;
 }
 
+const char *plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 uint64_t random_u64(void)
 {
 	uint64_t v = 0;

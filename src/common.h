@@ -70,6 +70,9 @@ char *name_numbered(const char *name, int k);
  * bytes). Caller frees. */
 char *name_fit(const char *prefix, const char *name, const char *suffix);
 
+/* ONE when N is 1, else MANY: "%lld %s", n, plural(n, "row", "rows"). */
+const char *plural(long long n, const char *one, const char *many);
+
 /* Write a random 64-bit value (getrandom). */
 uint64_t random_u64(void);
 

@@ -201,4 +201,23 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route);
 void mroute_status_free(struct mroute_status *v, size_t n);
 
+/* A parse summary (files.summary) read back (manifest_summary.c). */
+struct msummary_error {
+	int64_t line;
+	char *cls, *field, *msg;
+};
+struct msummary {
+	char *format;
+	int valid;
+	int64_t rows, shipments, pallets, error_count;
+	struct msummary_error *errors;  /* the ones kept, first first */
+	size_t nerrors;
+	char **warnings;
+	size_t nwarnings;
+};
+/* Read the summary JSON into S; 0, or KA_ERR with ERR set (S then empty).
+ * Release S with msummary_release. */
+int manifest_summary_parse(struct manifest *m, const char *json, struct msummary *s, char *err);
+void msummary_release(struct msummary *s);
+
 #endif
