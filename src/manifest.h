@@ -1,5 +1,6 @@
 /* The manifest: every file the agent has seen, its state, its deliveries and
- * its history, in SQLite (WAL). All SQL lives in manifest.c. Each state
+ * its history, in SQLite (WAL). All SQL lives in manifest.c (manifest_summary.c
+ * reads a parse summary back with SQLite's JSON functions). Each state
  * change is one transaction (BEGIN IMMEDIATE) that also appends an event. */
 #ifndef KA_MANIFEST_H
 #define KA_MANIFEST_H

@@ -66,15 +66,13 @@ int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 		rc = t->rename(c, tmp, final, 1, err);
 	if (rc == 0) {
 		FILE *out = fopen(report, "w");
-		if (!out) {
-			snprintf(err, ERRLEN, "cannot write %s: %s", report, strerror(errno));
-			rc = KA_ERR;
-		} else {
+		if (out)
 			parse_result_report(res, f->name, out);
-			if (fclose(out) != 0) {
-				snprintf(err, ERRLEN, "cannot write %s: %s", report, strerror(errno));
-				rc = KA_ERR;
-			}
+		if (!out || fclose(out) != 0) {
+			char why[ERRLEN];
+			snprintf(err, ERRLEN, "cannot write %s: %s", report,
+				 errno_text(errno, report, why, sizeof(why)));
+			rc = KA_ERR;
 		}
 	}
 	free(final);
