@@ -21,7 +21,9 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "Poll every route forever (the daemon, in the foreground); stop with "
 	  "SIGTERM or SIGINT, which finishes the file in hand.\n"
 	  "SIGHUP reloads the configuration between cycles; an invalid one is refused "
-	  "(logged as reload_refused) and the running one kept.", "run" },
+	  "(logged as reload_refused) and the running one kept.\n"
+	  "Under systemd (Type=notify) it sends READY=1 once the routes are armed, and "
+	  "WATCHDOG=1 while WatchdogSec= is set.", "run" },
 	{ "once", cmd_once, "One full cycle of every route, then exit (for cron and timers).\n"
 	  "Exit 0 when all went well, 65 if a file was rejected, 69 if a remote or a delivery "
 	  "failed (retried later), 75 if another run holds the manifest.\n"

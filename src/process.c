@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "notify.h"
 #include "progress.h"
 
 /* Seconds to wait before attempt ATTEMPTS+1: base·2^(attempts-1), capped,
@@ -411,8 +412,10 @@ int route_process(struct pipeline *p, struct route_state *rs, char *err)
 	size_t n = 0;
 	int rc = manifest_due(&a->m, rs->r->name, now_s(), &ids, &n, err);
 	size_t batch = (size_t)a->cfg.agent.batch_size;
-	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i += batch)
+	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i += batch) {
+		notify_tick(p->notify, 0);
 		process_batch(p, rs->r, ids + i, n - i < batch ? n - i : batch);
+	}
 	free(ids);
 	return rc;
 }
