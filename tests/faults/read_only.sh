@@ -9,18 +9,18 @@
 # cannot cross mounts (each ReadWritePaths= entry is one).
 # Needs root to mount tmpfs; skipped (77) otherwise.
 . "$(dirname "$0")/../integration/lib.sh"
-MOUNTS=""
-unmount_all() { for m in $MOUNTS; do umount "$m" 2>/dev/null || umount -l "$m"; done; MOUNTS=""; }
+. "$(dirname "$0")/lib.sh"
 trap 'unmount_all; cleanup' EXIT
 
 # ro_fs DIR: an empty read-only tmpfs at DIR, or skip the test.
-ro_fs() {
-	mkdir -p "$1"
-	if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o ro,size=1m,mode=0755 tmpfs "$1" 2>"$T/mount.err"; then
-		echo "SKIP: cannot mount a read-only tmpfs (needs root): $(cat "$T/mount.err" 2>/dev/null)"
-		exit 77
-	fi
-	MOUNTS="$1 $MOUNTS"
+ro_fs() { mount_tmpfs "$1" "ro,size=1m,mode=0755"; }
+
+# route SECTION: a fresh manifest, spool and source ($T/in), and a config
+# with the [agent] section and SECTION (stdin) only.
+route() {
+	rm -rf "$T/manifest.db"* "$T/spool" "$T/in"
+	mkdir -p "$T/in"
+	write_config
 }
 
 hint() { printf 'Read-only file system; under systemd \\(ProtectSystem=strict\\) add ReadWritePaths=%s to a drop-in \\(systemctl edit kargo-agent\\)' "$1"; }
@@ -31,15 +31,14 @@ ro_fs "$T/ro-archive"
 ro_fs "$T/ro-state"
 
 # --- a read-only destination ----------------------------------------------------
-mkdir -p "$T/in"
-echo "payload" >"$T/in/a.csv"
-write_config <<EOF2
+route <<EOF2
 [route r]
 source = $T/in
 dest = $T/ro-out
 format = text
 after = delete
 EOF2
+echo "payload" >"$T/in/a.csv"
 ka once
 assert_eq "read-only destination: once exits 69" 69 "$RC"
 assert_match "the log names the destination and ReadWritePaths" \
@@ -47,33 +46,27 @@ assert_match "the log names the destination and ReadWritePaths" \
 assert_eq "the source is kept" "payload" "$(cat "$T/in/a.csv" 2>/dev/null)"
 
 # --- a read-only quarantine -----------------------------------------------------
-rm -f "$T/manifest.db"*
-rm -rf "$T/spool" "$T/in"
-mkdir -p "$T/in"
-printf 'shipment_id,order_number\n' >"$T/in/bad.csv"
-write_config <<EOF2
+route <<EOF2
 [route q]
 source = $T/in
 dest = $T/out
 format = expected-shipment
 quarantine = $T/ro-quarantine
 EOF2
+printf 'shipment_id,order_number\n' >"$T/in/bad.csv"
 ka once
 assert_match "read-only quarantine: ReadWritePaths for the quarantine" \
 	"event=(dead|retry) file=1 route=q .*$T/ro-quarantine.*: $(hint "$T/ro-quarantine")" "$T/stderr"
 
 # --- a read-only archive --------------------------------------------------------
-rm -f "$T/manifest.db"*
-rm -rf "$T/spool" "$T/in"
-mkdir -p "$T/in"
-echo "to archive" >"$T/in/b.csv"
-write_config <<EOF2
+route <<EOF2
 [route a]
 source = $T/in
 dest = $T/out-a
 format = text
 after = archive:$T/ro-archive
 EOF2
+echo "to archive" >"$T/in/b.csv"
 ka once
 assert_eq "read-only archive: the file is delivered" "to archive" "$(cat "$T/out-a/b.csv" 2>/dev/null)"
 # A rename into another mount fails with EXDEV before the kernel looks at
