@@ -22,7 +22,9 @@ int app_lock(struct app *a)
 	char *path = xasprintf("%s.lock", a->cfg.agent.manifest);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		fprintf(stderr, "kargo-agent: cannot open %s: %s\n", path, strerror(errno));
+		char why[ERRLEN];
+		fprintf(stderr, "kargo-agent: cannot open %s: %s\n", path,
+			errno_text(errno, path, why, sizeof(why)));
 		free(path);
 		return EX_IOERR;
 	}

@@ -155,6 +155,31 @@ const char *path_base(const char *s)
 	return slash ? slash + 1 : s;
 }
 
+const char *errno_text(int e, const char *path, char *buf, size_t len)
+{
+	if (e == EXDEV) {
+		snprintf(buf, len, "%s; a rename cannot cross file systems or mount points (under "
+			 "systemd each ReadWritePaths= entry is a mount of its own: list one directory "
+			 "that holds both)", strerror(e));
+		return buf;
+	}
+	if (e != EROFS) {
+		snprintf(buf, len, "%s", strerror(e));
+		return buf;
+	}
+	const char *slash = strrchr(path, '/');
+	int dl = slash ? (slash == path ? 1 : (int)(slash - path)) : 1;
+	snprintf(buf, len, "%s; under systemd (ProtectSystem=strict) add ReadWritePaths=%.*s "
+		 "to a drop-in (systemctl edit kargo-agent) and restart", strerror(e), dl,
+		 slash ? path : ".");
+	return buf;
+}
+
+const char *plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 uint64_t random_u64(void)
 {
 	uint64_t v = 0;

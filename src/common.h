@@ -70,6 +70,17 @@ char *name_numbered(const char *name, int k);
  * bytes). Caller frees. */
 char *name_fit(const char *prefix, const char *name, const char *suffix);
 
+/* strerror(E) for a message about writing PATH, into BUF (ERRLEN bytes is
+ * plenty); returns BUF. On EROFS it also says what to add when the agent
+ * runs under its systemd unit, whose ProtectSystem=strict leaves every
+ * directory but the state and spool directories read-only:
+ * ReadWritePaths=DIR (PATH's directory) in a drop-in; on EXDEV, that a
+ * rename cannot cross mount points, as each ReadWritePaths= entry is one. */
+const char *errno_text(int e, const char *path, char *buf, size_t len);
+
+/* ONE when N is 1, else MANY: "%lld %s", n, plural(n, "row", "rows"). */
+const char *plural(long long n, const char *one, const char *many);
+
 /* Write a random 64-bit value (getrandom). */
 uint64_t random_u64(void);
 

@@ -19,7 +19,11 @@ static volatile sig_atomic_t reload_flag;
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "Poll every route forever (the daemon, in the foreground); stop with "
-	  "SIGTERM or SIGINT, which finishes the file in hand.", "run" },
+	  "SIGTERM or SIGINT, which finishes the file in hand.\n"
+	  "SIGHUP reloads the configuration between cycles; an invalid one is refused "
+	  "(logged as reload_refused) and the running one kept.\n"
+	  "Under systemd (Type=notify) it sends READY=1 once the routes are armed, and "
+	  "WATCHDOG=1 while WatchdogSec= is set.", "run" },
 	{ "once", cmd_once, "One full cycle of every route, then exit (for cron and timers).\n"
 	  "Exit 0 when all went well, 65 if a file was rejected, 69 if a remote or a delivery "
 	  "failed (retried later), 75 if another run holds the manifest.\n"
@@ -136,9 +140,9 @@ static int usage(FILE *out, int code)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %s\n", commands[i].usage);
 	fprintf(out, "\nOptions:\n"
-		"  -c FILE     configuration (default $KARGO_AGENT_CONFIG or %s)\n"
-		"  -h, --help  this help; COMMAND --help for a command's\n"
-		"  --version   print the version\n", config_default_path(NULL));
+		"  -c, --config FILE  configuration (default $KARGO_AGENT_CONFIG or %s)\n"
+		"  -h, --help         this help; COMMAND --help for a command's\n"
+		"  --version          print the version\n", config_default_path(NULL));
 	return code;
 }
 

@@ -1,5 +1,6 @@
 /* The manifest: every file the agent has seen, its state, its deliveries and
- * its history, in SQLite (WAL). All SQL lives in manifest.c. Each state
+ * its history, in SQLite (WAL). All SQL lives in manifest.c (manifest_summary.c
+ * reads a parse summary back with SQLite's JSON functions). Each state
  * change is one transaction (BEGIN IMMEDIATE) that also appends an event. */
 #ifndef KA_MANIFEST_H
 #define KA_MANIFEST_H
@@ -213,5 +214,24 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 /* ROUTE's entry in a manifest_status array (binary search), or NULL. */
 struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route);
 void mroute_status_free(struct mroute_status *v, size_t n);
+
+/* A parse summary (files.summary) read back (manifest_summary.c). */
+struct msummary_error {
+	int64_t line;
+	char *cls, *field, *msg;
+};
+struct msummary {
+	char *format;
+	int valid;
+	int64_t rows, shipments, pallets, error_count;
+	struct msummary_error *errors;  /* the ones kept, first first */
+	size_t nerrors;
+	char **warnings;
+	size_t nwarnings;
+};
+/* Read the summary JSON into S; 0, or KA_ERR with ERR set (S then empty).
+ * Release S with msummary_release. */
+int manifest_summary_parse(struct manifest *m, const char *json, struct msummary *s, char *err);
+void msummary_release(struct msummary *s);
 
 #endif

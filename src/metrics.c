@@ -110,16 +110,18 @@ int metrics_write(struct app *a, const char *path, int64_t cycle_ms, char *err)
 		mroute_status_free(v, n);
 		return rc;
 	}
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid()), why[ERRLEN];
 	FILE *out = fopen(tmp, "w");
 	if (!out) {
-		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", tmp, strerror(errno));
+		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", tmp,
+			 errno_text(errno, path, why, sizeof(why)));
 		rc = KA_ERR;
 		goto out;
 	}
 	write_all(out, &a->cfg, v, n, rv, rn, cycle_ms);
 	if (fclose(out) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", path, strerror(errno));
+		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", path,
+			 errno_text(errno, path, why, sizeof(why)));
 		unlink(tmp);
 		rc = KA_ERR;
 	}

@@ -8,6 +8,7 @@
 #include "conns.h"
 
 struct progress;
+struct notify;
 
 struct route_state {
 	const struct route_config *r;
@@ -28,6 +29,7 @@ struct pipeline {
 	size_t nroutes;
 	struct cycle_stats stats;
 	struct progress *progress;   /* `once` and `resend` on a terminal; NULL otherwise */
+	struct notify *notify;       /* `run`: systemd notifications; NULL otherwise */
 };
 
 /* Set up P for A's routes, with no progress line (the caller may set
@@ -40,7 +42,8 @@ void pipeline_cycle(struct pipeline *p);
 /* `once`: a cycle, and a second listing stable_seconds later for files that
  * were not yet stable. */
 void pipeline_once(struct pipeline *p);
-/* `run`: cycles until *a->stop; inotify wakes it early. */
+/* `run`: cycles until *a->stop; inotify wakes it early. Tells systemd
+ * READY=1 once the routes are armed and pings its watchdog (notify.h). */
 void pipeline_run(struct pipeline *p);
 
 /* Deliver file ID again, to its route's destinations or to TO ("REMOTE:PATH"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "notify.h"
 #include "progress.h"
 
 /* Seconds to wait before attempt ATTEMPTS+1: base·2^(attempts-1), capped,
@@ -66,15 +67,13 @@ int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 		rc = t->rename(c, tmp, final, 1, err);
 	if (rc == 0) {
 		FILE *out = fopen(report, "w");
-		if (!out) {
-			snprintf(err, ERRLEN, "cannot write %s: %s", report, strerror(errno));
-			rc = KA_ERR;
-		} else {
+		if (out)
 			parse_result_report(res, f->name, out);
-			if (fclose(out) != 0) {
-				snprintf(err, ERRLEN, "cannot write %s: %s", report, strerror(errno));
-				rc = KA_ERR;
-			}
+		if (!out || fclose(out) != 0) {
+			char why[ERRLEN];
+			snprintf(err, ERRLEN, "cannot write %s: %s", report,
+				 errno_text(errno, report, why, sizeof(why)));
+			rc = KA_ERR;
 		}
 	}
 	free(final);
@@ -432,8 +431,10 @@ int route_process(struct pipeline *p, struct route_state *rs, char *err)
 	size_t n = 0;
 	int rc = manifest_due(&a->m, rs->r->name, now_s(), &ids, &n, err);
 	size_t batch = (size_t)a->cfg.agent.batch_size;
-	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i += batch)
+	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i += batch) {
+		notify_tick(p->notify, 0);
 		process_batch(p, rs->r, ids + i, n - i < batch ? n - i : batch);
+	}
 	free(ids);
 	return rc;
 }

@@ -22,7 +22,9 @@
 static int errno_fail(char *err, const char *what, const char *path)
 {
 	int e = errno;
-	snprintf(err, ERRLEN, "spool: cannot %s %s: %s", what, path, strerror(e));
+	char why[ERRLEN];
+	snprintf(err, ERRLEN, "spool: cannot %s %s: %s", what, path,
+		 errno_text(e, path, why, sizeof(why)));
 	return (e == ENOSPC || e == EDQUOT) ? KA_NOSPACE : KA_ERR;
 }
 
@@ -185,7 +187,9 @@ fail:
 
 int spool_write_error(const struct spool_writer *w, char *err)
 {
-	snprintf(err, ERRLEN, "spool: cannot write %s: %s", w->tmp_path, strerror(w->error));
+	char why[ERRLEN];
+	snprintf(err, ERRLEN, "spool: cannot write %s: %s", w->tmp_path,
+		 errno_text(w->error, w->tmp_path, why, sizeof(why)));
 	return (w->error == ENOSPC || w->error == EDQUOT) ? KA_NOSPACE : KA_ERR;
 }
 

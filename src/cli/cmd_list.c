@@ -81,6 +81,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		o.m = &a.m;
 		if (o.json)
 			fputc('[', stdout);
+		else
+			printf("%-6s %-20s %-9s %10s  %-20s  %s\n", "ID", "ROUTE", "STATE", "SIZE",
+			       "CREATED", "NAME");
 		if (manifest_list(&a.m, &flt, print_row, &o, err) != 0) {
 			fprintf(stderr, "kargo-agent: %s\n", err);
 			rc = EX_IOERR;

@@ -53,8 +53,8 @@ int cmd_once(struct cli *cli, int argc, char **argv)
 		progress_release(p.progress);
 		struct cycle_stats *s = &p.stats;
 		printf("once: %d staged, %d delivered, %d rejected, %d to retry, %d dead, "
-		       "%d route errors\n", s->staged, s->delivered, s->rejected, s->retried,
-		       s->dead, s->route_errors);
+		       "%d route %s\n", s->staged, s->delivered, s->rejected, s->retried,
+		       s->dead, s->route_errors, plural(s->route_errors, "error", "errors"));
 		if (s->route_errors || s->retried || s->dead)
 			rc = EX_UNAVAILABLE;
 		else if (s->rejected)

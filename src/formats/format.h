@@ -65,5 +65,7 @@ char *parse_result_json(const struct parse_result *res);
 /* The human-readable report (written as NAME.errors.txt beside a rejected file
  * and printed by `validate`). */
 void parse_result_report(const struct parse_result *res, const char *name, FILE *out);
+/* What N units of FORMAT are called: "row"/"rows", for X12 "transaction"/"transactions". */
+const char *format_rows_word(const char *format, long long n);
 
 #endif

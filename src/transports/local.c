@@ -35,7 +35,8 @@ static int errno_code(int e)
 static int fail(char *err, const char *what, const char *path)
 {
 	int e = errno;
-	snprintf(err, ERRLEN, "%s %s: %s", what, path, strerror(e));
+	char why[ERRLEN];
+	snprintf(err, ERRLEN, "%s %s: %s", what, path, errno_text(e, path, why, sizeof(why)));
 	return errno_code(e);
 }
 
@@ -211,9 +212,11 @@ static int local_rename(struct tconn *c, const char *from, const char *to, int o
 		}
 	}
 	if (r != 0) {
-		int rc = fail(err, "cannot rename", from);
-		snprintf(err, ERRLEN, "cannot rename %s to %s: %s", from, to, strerror(errno));
-		return rc;
+		int e = errno;
+		char why[ERRLEN];
+		snprintf(err, ERRLEN, "cannot rename %s to %s: %s", from, to,
+			 errno_text(e, to, why, sizeof(why)));
+		return errno_code(e);
 	}
 	if (c->defer)
 		return 0;
