@@ -4,6 +4,7 @@
  * reused, so one connection carries a cycle's files. */
 #include "transport.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "../checked_read.h"
 #include "mailcfg.h"
 #include "smtp.h"
 
@@ -291,9 +294,48 @@ static char *clean_name(const char *name)
 	return s;
 }
 
+/* The attachment's bytes as libcurl reads them, checked against the
+ * recorded digest: on a mismatch the read fails before the last byte, so
+ * the message is never ended and the server discards it. */
+struct attach {
+	struct checked_read in;
+	int ended;          /* the last byte was read (and checked) */
+	int rc;             /* why the read failed */
+	char err[ERRLEN];
+};
+
+static size_t attach_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct attach *at = arg;
+	if (at->ended)
+		return 0;
+	ssize_t n = checked_read(&at->in, buf, size * nitems);
+	if (n < 0) {
+		snprintf(at->err, ERRLEN, "cannot read %s: %s", at->in.path, strerror(errno));
+		at->rc = KA_ERR;
+		return CURL_READFUNC_ABORT;
+	}
+	if (n == 0) {
+		at->ended = 1;
+		at->rc = checked_end(&at->in, at->err);
+		if (at->rc != 0)
+			return CURL_READFUNC_ABORT;
+	}
+	return (size_t)n;
+}
+
+/* libcurl starts a message again (a resent request): only from the start. */
+static int attach_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct attach *at = arg;
+	if (origin != SEEK_SET || offset != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	at->ended = 0;
+	return checked_rewind(&at->in, at->err) == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL;
+}
+
 /* The message body: a short text part and the file as an attachment. */
-static curl_mime *make_mime(struct tconn *c, const char *local_path,
-			    const struct send_info *info)
+static curl_mime *make_mime(struct tconn *c, struct attach *at, const struct send_info *info)
 {
 	curl_mime *m = curl_mime_init(c->h);
 	if (!m)
@@ -306,9 +348,11 @@ static curl_mime *make_mime(struct tconn *c, const char *local_path,
 	if (rc == CURLE_OK) rc = curl_mime_data(t, text_crlf, CURL_ZERO_TERMINATED);
 	if (rc == CURLE_OK) rc = curl_mime_type(t, "text/plain; charset=utf-8");
 	if (rc == CURLE_OK) rc = curl_mime_encoder(t, "quoted-printable");
-	if (rc == CURLE_OK) rc = curl_mime_filedata(a, local_path);
+	struct stat st;
+	curl_off_t size = fstat(at->in.fd, &st) == 0 ? (curl_off_t)st.st_size : -1;
+	if (rc == CURLE_OK) rc = curl_mime_data_cb(a, size, attach_read, attach_seek, NULL, at);
 	if (rc == CURLE_OK) rc = curl_mime_filename(a, fname);
-	if (rc == CURLE_OK) rc = curl_mime_type(a, smtp_content_type(info->name, local_path));
+	if (rc == CURLE_OK) rc = curl_mime_type(a, smtp_content_type(info->name, at->in.path));
 	if (rc == CURLE_OK) rc = curl_mime_encoder(a, "base64");
 	free(text);
 	free(text_crlf);
@@ -360,15 +404,17 @@ static struct curl_slist *recipients(struct tconn *c)
 static int smtp_send(struct tconn *c, const char *local_path, const struct send_info *info,
 		     char *err)
 {
-	if (access(local_path, R_OK) != 0) {
-		snprintf(err, ERRLEN, "cannot read %s", local_path);
-		return KA_NOENT;
-	}
-	int r = ensure_handle(c, err);
+	struct attach at = { .rc = 0 };
+	int r = checked_open(&at.in, local_path, info->sha256, err);
 	if (r != 0)
 		return r;
+	r = ensure_handle(c, err);
+	if (r != 0) {
+		checked_close(&at.in);
+		return r;
+	}
 	struct curl_slist *hdrs = make_headers(c, info), *rcpt = recipients(c);
-	curl_mime *mime = make_mime(c, local_path, info);
+	curl_mime *mime = make_mime(c, &at, info);
 	CURLcode rc = hdrs && rcpt && mime ? CURLE_OK : CURLE_OUT_OF_MEMORY;
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c->h, CURLOPT_MAIL_RCPT, rcpt);
@@ -376,7 +422,11 @@ static int smtp_send(struct tconn *c, const char *local_path, const struct send_
 	c->errbuf[0] = '\0';
 	if (rc == CURLE_OK)
 		rc = curl_easy_perform(c->h);
-	if (rc != CURLE_OK) {
+	if (at.rc != 0) {
+		/* Our read failed (a corrupt spool copy): the message was cut off. */
+		snprintf(err, ERRLEN, "%s", at.err);
+		r = at.rc;
+	} else if (rc != CURLE_OK) {
 		char doing[300];
 		snprintf(doing, sizeof(doing), "sending %s", info->name);
 		r = mailcfg_curl_error(&c->cfg, &smtp_proto, rc, c->errbuf, doing, err);
@@ -395,6 +445,7 @@ static int smtp_send(struct tconn *c, const char *local_path, const struct send_
 	curl_mime_free(mime);
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(rcpt);
+	checked_close(&at.in);
 	return r;
 }
 
