@@ -299,6 +299,7 @@ static char *clean_name(const char *name)
  * the message is never ended and the server discards it. */
 struct attach {
 	struct checked_read in;
+	int64_t size;       /* libcurl reads this many bytes and no more */
 	int ended;          /* the last byte was read (and checked) */
 	int rc;             /* why the read failed */
 	char err[ERRLEN];
@@ -315,7 +316,8 @@ static size_t attach_read(char *buf, size_t size, size_t nitems, void *arg)
 		at->rc = KA_ERR;
 		return CURL_READFUNC_ABORT;
 	}
-	if (n == 0) {
+	/* The last byte: check before libcurl has it (it asks no more). */
+	if (n == 0 || (at->size >= 0 && at->in.pos >= at->size)) {
 		at->ended = 1;
 		at->rc = checked_end(&at->in, at->err);
 		if (at->rc != 0)
@@ -349,8 +351,13 @@ static curl_mime *make_mime(struct tconn *c, struct attach *at, const struct sen
 	if (rc == CURLE_OK) rc = curl_mime_type(t, "text/plain; charset=utf-8");
 	if (rc == CURLE_OK) rc = curl_mime_encoder(t, "quoted-printable");
 	struct stat st;
-	curl_off_t size = fstat(at->in.fd, &st) == 0 ? (curl_off_t)st.st_size : -1;
-	if (rc == CURLE_OK) rc = curl_mime_data_cb(a, size, attach_read, attach_seek, NULL, at);
+	at->size = fstat(at->in.fd, &st) == 0 ? (int64_t)st.st_size : -1;
+	if (at->size == 0) {  /* libcurl will not read: check the empty copy now */
+		at->ended = 1;
+		at->rc = checked_end(&at->in, at->err);
+	}
+	if (rc == CURLE_OK) rc = curl_mime_data_cb(a, (curl_off_t)at->size, attach_read,
+						   attach_seek, NULL, at);
 	if (rc == CURLE_OK) rc = curl_mime_filename(a, fname);
 	if (rc == CURLE_OK) rc = curl_mime_type(a, smtp_content_type(info->name, at->in.path));
 	if (rc == CURLE_OK) rc = curl_mime_encoder(a, "base64");
@@ -420,7 +427,7 @@ static int smtp_send(struct tconn *c, const char *local_path, const struct send_
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c->h, CURLOPT_MAIL_RCPT, rcpt);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c->h, CURLOPT_MIMEPOST, mime);
 	c->errbuf[0] = '\0';
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK && at.rc == 0)
 		rc = curl_easy_perform(c->h);
 	if (at.rc != 0) {
 		/* Our read failed (a corrupt spool copy): the message was cut off. */
