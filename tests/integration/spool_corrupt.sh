@@ -52,6 +52,8 @@ ka status
 assert_eq "status exits 1 with corrupt files" 1 "$RC"
 assert_match "status counts them" "corrupt=2" "$T/stdout"
 assert_match "status says what it means" "corrupt +2: spool copy did not match its sha256" "$T/stdout"
+ka list --state corrupt
+assert_eq "list --state corrupt names both" "a.csv b.csv" "$(grep -o '[ab]\.csv' "$T/stdout" | sort | tr '\n' ' ' | sed 's/ $//')"
 
 ka once
 assert_eq "staged again from the source and delivered: exit 0" 0 "$RC"
