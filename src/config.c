@@ -21,7 +21,7 @@
 static const char *const agent_keys[] = {
 	"spool_dir", "manifest", "log_level", "metrics_file", "poll_interval",
 	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size",
-	"remote_failures", NULL,
+	"remote_failures", "alert", "alert_on", NULL,
 };
 
 static const char *const route_keys[] = {
@@ -204,6 +204,31 @@ static char *get_path(struct loader *ld, const struct section *s, const char *ke
 	return v ? local_path(ld, v) : NULL;
 }
 
+/* alert_on = a comma-separated list of dead, corrupt and rejected, kept as
+ * ",dead,rejected," for the manifest's query. */
+static char *load_alert_on(struct loader *ld, const char *v)
+{
+	static const char *const states[] = { "dead", "corrupt", "rejected" };
+	char *out = xstrdup(","), *copy = xstrdup(v), *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " \t");
+		t[strcspn(t, " \t")] = '\0';
+		size_t k = 0;
+		while (k < ARRAY_SIZE(states) && strcmp(t, states[k]) != 0)
+			k++;
+		if (k == ARRAY_SIZE(states)) {
+			diag_add(ld->d, "%s: [agent] alert_on: '%s' is not dead, corrupt or rejected",
+				 ld->file, t);
+			continue;
+		}
+		char *next = xasprintf("%s%s,", out, t);
+		free(out);
+		out = next;
+	}
+	free(copy);
+	return out;
+}
+
 static void load_agent(struct loader *ld, const struct ini *ini, struct agent_config *a)
 {
 	struct section s = { 0 };
@@ -225,7 +250,27 @@ static void load_agent(struct loader *ld, const struct ini *ini, struct agent_co
 	a->retry_max = get_int(ld, "agent", &s, "retry_max", 3600, 1, 7 * 86400);
 	a->batch_size = get_int(ld, "agent", &s, "batch_size", 500, 1, 100000);
 	a->remote_failures = get_int(ld, "agent", &s, "remote_failures", 3, 1, 1000);
+	const char *al = section_get(&s, "alert", NULL);
+	a->alert = al && *al ? xstrdup(al) : NULL;
+	a->alert_on = load_alert_on(ld, section_get(&s, "alert_on", "dead, corrupt, rejected"));
 	section_release(&s);
+}
+
+/* The alert's remote exists and can send a message (config load, once the
+ * remotes are known). */
+static void check_alert(struct loader *ld, const struct config *cfg)
+{
+	const char *name = cfg->agent.alert;
+	if (!name)
+		return;
+	const struct remote_config *rc = config_remote(cfg, name);
+	const struct transport_ops *t = rc ? transport_find(rc->type) : NULL;
+	if (!rc)
+		diag_add(ld->d, "%s: [agent] alert: '%s' names no [remote %s] section", ld->file,
+			 name, name);
+	else if (t && !t->notify)
+		diag_add(ld->d, "%s: [agent] alert: remote '%s' is of type %s, which cannot send "
+			 "a message (use an smtp remote)", ld->file, name, rc->type);
 }
 
 /* Keys of [remote] sections that name local files (keys, secrets, host
@@ -563,6 +608,7 @@ int config_load(const char *path, struct config *cfg, struct diag *d)
 	iniparser_freedict(dict);
 	load_agent(&ld, &ini, &cfg->agent);
 	load_named(&ld, &ini, cfg, 0);
+	check_alert(&ld, cfg);
 	load_named(&ld, &ini, cfg, 1);
 	check_route_formats(&ld, cfg);
 	ini_free(&ini);
@@ -604,6 +650,8 @@ void config_release(struct config *cfg)
 	free(cfg->agent.manifest);
 	free(cfg->agent.log_level);
 	free(cfg->agent.metrics_file);
+	free(cfg->agent.alert);
+	free(cfg->agent.alert_on);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -71,6 +71,9 @@ struct agent_config {
 	int batch_size;          /* files recorded per manifest transaction */
 	int remote_failures;     /* status: a remote or route failing this many
 				    attempts (cycles) in a row is unhealthy */
+	char *alert;             /* remote (with `notify`) told about files that
+				    go dead, corrupt or rejected; NULL = none */
+	char *alert_on;          /* those states, as ",dead,corrupt,rejected," */
 };
 
 struct config {

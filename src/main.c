@@ -37,9 +37,19 @@ static const struct command commands[] = {
 	  "parse summary.", "show ID [--json]" },
 	{ "resend", cmd_resend, "Deliver files again from the spool, to their route's "
 	  "destinations or to --to DEST (REMOTE:PATH or a local directory).\n"
-	  "--on-exists fail|overwrite|rename overrides the route's setting.",
+	  "--on-exists fail|overwrite|rename overrides the route's setting.\n"
+	  "A dead file resent to its own destinations is completed as a cycle would "
+	  "(delivered, done, source finished); that takes the manifest's lock (exit 75 "
+	  "while run, once or retry holds it).",
 	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M] "
 	  "[--no-progress]" },
+	{ "retry", cmd_retry, "Put dead (and corrupt) files back in the queue once the cause "
+	  "is fixed: pending, attempts reset, due now; the next once or cycle of run "
+	  "delivers them and finishes their sources. Recorded as a `retried` event (who, "
+	  "--reason). Takes the manifest's lock like run and once.\n"
+	  "Exit 0 all queued, 65 a file was not dead or corrupt, 66 no such file, 75 "
+	  "another run, once or retry holds the manifest.",
+	  "retry ID... | --route R [--state S] | --state dead|corrupt  [--reason TEXT]" },
 	{ "validate", cmd_validate, "Parse a file and report every problem with its line.\n"
 	  "Exit 0 valid, 65 invalid, 66 unreadable.",
 	  "validate FILE [--format F] [--json] [--no-progress]" },

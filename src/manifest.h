@@ -152,6 +152,20 @@ int manifest_mark_corrupt(struct manifest *m, const char *sha256, const char *de
  * (MANIFEST_NEVER: only when asked). */
 int manifest_restage_failed(struct manifest *m, int64_t id, int64_t next_attempt,
 			    const char *why, char *err);
+/* Put a dead or corrupt file back in the queue (`retry`): a dead one
+ * pending (staged if it was never validated), a corrupt one still corrupt
+ * (the next cycle stages it again from its source); no attempt counted,
+ * due now, no last error;
+ * its failed deliveries to the route's destinations pending again; event
+ * `retried` with DETAIL. KA_INVALID when the file is not dead or corrupt. */
+int manifest_retry(struct manifest *m, int64_t id, const char *detail, char *err);
+/* ROUTE's files in one of STATES (",dead,rejected," form) since SINCE
+ * (updated, seconds) that have no `alerted` event for their state yet; FN
+ * is called for each. The alert itself is recorded with manifest_event
+ * (event "alerted", detail "state=STATE ..."). */
+int manifest_alerts_due(struct manifest *m, const char *route, const char *states,
+			int64_t since, int (*fn)(void *ctx, const struct mfile *f), void *ctx,
+			char *err);
 int manifest_set_source_done(struct manifest *m, int64_t id, const char *detail, char *err);
 int manifest_event(struct manifest *m, int64_t file_id, const char *event,
 		   const char *detail, char *err);

@@ -115,6 +115,7 @@ void pipeline_cycle(struct pipeline *p)
 			continue;
 		cycle_route(p, rs);
 	}
+	pipeline_alerts(p);  /* after the files' work: a slow mail server holds none */
 	record_remotes(p);
 	char err[ERRLEN], q[1024];
 	if (a->cfg.agent.metrics_file &&
@@ -320,6 +321,12 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 			rc = resend_to(p, r, &f, &ep, err);
 		}
 		endpoint_release(&ep);
+	} else if (strcmp(f.state, ST_DEAD) == 0) {
+		/* Its own destinations, given up on: complete it like a cycle. */
+		manifest_event(&a->m, id, "resend_requested", "original destinations", err);
+		rc = manifest_retry(&a->m, id, "by=resend", err);
+		if (rc == 0)
+			rc = pipeline_complete(p, r, id, err);
 	} else {
 		manifest_event(&a->m, id, "resend_requested", "original destinations", err);
 		for (size_t i = 0; rc == 0 && i < r->ndests; i++)

@@ -46,8 +46,22 @@ void pipeline_run(struct pipeline *p);
 
 /* Deliver file ID again, to its route's destinations or to TO ("REMOTE:PATH"
  * or a local directory); ON_EXISTS overrides the route's (-1 keeps it).
+ * A dead file without TO is completed instead (pipeline_complete): its
+ * deliveries, its state and its source as a cycle would leave them; the
+ * caller holds the manifest's lock for that.
  * Returns 0 or a negative enum ka_err with err set. */
 int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exists, char *err);
+
+/* Work file ID (queued again by manifest_retry) through validate, deliver
+ * and finish now, with route R, as a cycle would: one attempt, after which
+ * it is done (0) or dead again (KA_TRANSIENT, or KA_INVALID when rejected),
+ * err saying why. */
+int pipeline_complete(struct pipeline *p, const struct route_config *r, int64_t id,
+		      char *err);
+
+/* Send the alerts due ([agent] alert): one per file gone dead, corrupt or
+ * rejected and state, recorded as an `alerted` event (alert.c). */
+void pipeline_alerts(struct pipeline *p);
 
 /* Stages (discover.c, process.c). */
 int route_discover(struct pipeline *p, struct route_state *rs, char *err);

@@ -417,6 +417,26 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 	free(pending);
 }
 
+int pipeline_complete(struct pipeline *p, const struct route_config *r, int64_t id,
+		      char *err)
+{
+	struct route_config once = *r;
+	once.max_attempts = 1;  /* a failed attempt leaves it dead, as it was */
+	process_batch(p, &once, &id, 1);
+	struct mfile f;
+	int rc = manifest_get(&p->a->m, id, &f, err);
+	if (rc != 0)
+		return rc;
+	if (strcmp(f.state, ST_DONE) != 0 && strcmp(f.state, ST_DELIVERED) != 0) {
+		snprintf(err, ERRLEN, "file %lld is %s again: %.400s", (long long)id, f.state,
+			 f.last_error ? f.last_error : "see kargo-agent show");
+		rc = strcmp(f.state, ST_REJECTED) == 0 ? KA_INVALID
+		     : strcmp(f.state, ST_CORRUPT) == 0 ? KA_CORRUPT : KA_TRANSIENT;
+	}
+	mfile_release(&f);
+	return rc;
+}
+
 int route_process(struct pipeline *p, struct route_state *rs, char *err)
 {
 	struct app *a = p->a;

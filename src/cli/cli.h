@@ -27,6 +27,7 @@ int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_resend(struct cli *cli, int argc, char **argv);
+int cmd_retry(struct cli *cli, int argc, char **argv);
 int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
@@ -54,6 +55,16 @@ int cli_parse_since(const char *cmd, const char *arg, int64_t *out);
 int cli_parse_count(const char *s, int64_t *out);
 /* Parse a positive file id; 0 and a message on stderr when not one. */
 int64_t cli_parse_id(const char *s);
+
+/* File ids a command works on. */
+struct ids {
+	int64_t *v;
+	size_t n;
+};
+void ids_add(struct ids *ids, int64_t id);
+/* ARGV[FIRST..ARGC) as file ids added to IDS; 0, or -1 with a message on
+ * stderr (IDS freed). */
+int cli_parse_ids(int argc, char **argv, int first, struct ids *ids);
 
 /* JSON output helpers. */
 void json_str(FILE *out, const char *s);

@@ -90,6 +90,27 @@ int64_t cli_parse_id(const char *s)
 	return v;
 }
 
+void ids_add(struct ids *ids, int64_t id)
+{
+	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
+	ids->v[ids->n++] = id;
+}
+
+int cli_parse_ids(int argc, char **argv, int first, struct ids *ids)
+{
+	for (int i = first; i < argc; i++) {
+		int64_t id = cli_parse_id(argv[i]);
+		if (!id) {
+			free(ids->v);
+			ids->v = NULL;
+			ids->n = 0;
+			return -1;
+		}
+		ids_add(ids, id);
+	}
+	return 0;
+}
+
 void json_str(FILE *out, const char *s)
 {
 	if (!s) {

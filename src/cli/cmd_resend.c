@@ -6,18 +6,11 @@
 #include "cli.h"
 #include "pipeline.h"
 
-struct ids {
-	int64_t *v;
-	size_t n;
-};
-
 static int collect(void *ctx, const struct mfile *f)
 {
-	struct ids *ids = ctx;
 	if (strcmp(f->state, ST_REJECTED) == 0 || strcmp(f->state, ST_STAGED) == 0)
 		return 0;  /* never delivered: nothing to send again */
-	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
-	ids->v[ids->n++] = f->id;
+	ids_add(ctx, f->id);
 	return 0;
 }
 
@@ -68,6 +61,23 @@ static int resend_all(struct app *a, const struct ids *ids, const char *to, int 
 	return code;
 }
 
+/* Resending a dead file to its own destinations completes it, which changes
+ * its state: that takes the manifest's lock, as run and once do. */
+static int lock_if_dead(struct app *a, const struct ids *ids)
+{
+	for (size_t i = 0; i < ids->n; i++) {
+		struct mfile f;
+		char err[ERRLEN];
+		if (manifest_get(&a->m, ids->v[i], &f, err) != 0)
+			continue;  /* reported by the resend itself */
+		int dead = strcmp(f.state, ST_DEAD) == 0;
+		mfile_release(&f);
+		if (dead)
+			return app_lock(a);
+	}
+	return 0;
+}
+
 int cmd_resend(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -108,15 +118,8 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 		}
 	}
 	struct ids ids = { 0 };
-	for (int i = optind; i < argc; i++) {
-		int64_t id = cli_parse_id(argv[i]);
-		if (!id) {
-			free(ids.v);
-			return EX_USAGE;
-		}
-		ids.v = xrealloc(ids.v, (ids.n + 1) * sizeof(*ids.v));
-		ids.v[ids.n++] = id;
-	}
+	if (cli_parse_ids(argc, argv, optind, &ids) != 0)
+		return EX_USAGE;
 	if ((ids.n == 0) == (by_filter == 0)) {
 		fprintf(stderr, "kargo-agent resend: give file ids, or --shipment / --route "
 			"with --since, not both\n");
@@ -142,6 +145,8 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 			rc = EX_NOINPUT;
 		}
 	}
+	if (rc == 0 && !to)
+		rc = lock_if_dead(&a, &ids);
 	if (rc == 0) {
 		struct progress line;
 		a.lg.progress = cli_progress(&line, no_progress);

@@ -115,11 +115,13 @@ static int print_all(FILE *out, const struct config *cfg, struct mroute_status *
 		     struct mremote_status *mv, size_t mn, const struct unsafe *u, int json)
 {
 	int limit = cfg->agent.remote_failures, all_ok = 1;
+	int64_t dead = 0;
 	if (json)
 		fputs("{\"routes\":[", out);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		struct mroute_status *s = mroute_status_find(rv, rn, cfg->routes[i].name);
 		all_ok &= !s || healthy(s, limit);
+		dead += s ? s->counts[ST_INDEX_DEAD] : 0;
 		print_route(out, cfg->routes[i].name, s, limit, json, i == 0);
 	}
 	if (json)
@@ -136,6 +138,9 @@ static int print_all(FILE *out, const struct config *cfg, struct mroute_status *
 	else if (u->count)
 		fprintf(out, "unsafe names left at the sources: %lld (latest: %s)\n",
 			(long long)u->count, u->latest ? u->latest : "?");
+	if (!json && dead)  /* the way out, once the cause is fixed */
+		fprintf(out, "%lld dead: kargo-agent retry --state dead (once the cause is "
+			"fixed; kargo-agent list --state dead shows why)\n", (long long)dead);
 	return all_ok;
 }
 

@@ -142,6 +142,9 @@ struct transport_ops {
 		    char *err);
 	/* Optional, for check-config on message sinks: log in, send nothing. */
 	int (*probe)(struct tconn *c, char *err);
+	/* Optional, for alerts (an [agent] alert remote): send one short plain
+	 * text message with SUBJECT to the remote's recipients. */
+	int (*notify)(struct tconn *c, const char *subject, const char *text, char *err);
 
 	void (*close)(struct tconn *c);
 };
