@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -80,10 +81,15 @@ int checked_end(struct checked_read *cr, char *err)
 {
 	if (!cr->want)
 		return 0;
-	char *buf = NULL;
-	ssize_t n;
-	while ((n = checked_pread(cr, buf ? buf : (buf = xmalloc(TAIL_BUF)), TAIL_BUF,
-				  cr->pos)) > 0)
+	struct stat st;
+	if (fstat(cr->fd, &st) != 0) {
+		snprintf(err, ERRLEN, "cannot stat %s: %s", cr->path, strerror(errno));
+		return KA_ERR;
+	}
+	/* Bytes not read in order: a split transfer's later parts. */
+	char *buf = cr->pos < (int64_t)st.st_size ? xmalloc(TAIL_BUF) : NULL;
+	ssize_t n = 0;
+	while (buf && (n = checked_pread(cr, buf, TAIL_BUF, cr->pos)) > 0)
 		;
 	free(buf);
 	if (n < 0) {
