@@ -59,8 +59,10 @@ static char *advice(const struct alert *al, const struct app *a, const struct ro
 			 "the daemon stopped):\r\n  kargo-agent -c %s retry %lld\r\nor every "
 			 "dead file: kargo-agent -c %s retry --state dead",
 			 strcmp(al->state, ST_CORRUPT) == 0 ? "Its spool copy failed its "
-			 "SHA-256 check: it was not delivered from it." : "The agent gave up "
-			 "delivering it.", cfg, (long long)al->id, cfg);
+			 "SHA-256 check: it was not delivered from it. The next cycle stages it "
+			 "again from its source if the source still holds the original; if not, "
+			 "put the original back first." : "The agent gave up delivering it.", cfg,
+			 (long long)al->id, cfg);
 }
 
 /* The message about AL: subject and text (CRLF lines); no secrets, only

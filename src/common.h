@@ -20,6 +20,7 @@ enum ka_err {
 	KA_NOSPACE = -6,    /* disk full: transient, but worth naming */
 	KA_INVALID = -7,    /* invalid input data */
 	KA_STOPPED = -8,    /* not tried: the agent is stopping (no attempt counted) */
+	KA_CORRUPT = -9,    /* a spool copy does not match its recorded sha256 */
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -26,12 +26,13 @@ static const struct command commands[] = {
 	  "WATCHDOG=1 while WatchdogSec= is set.", "run" },
 	{ "once", cmd_once, "One full cycle of every route, then exit (for cron and timers).\n"
 	  "Exit 0 when all went well, 65 if a file was rejected, 69 if a remote or a delivery "
-	  "failed (retried later), 75 if another run holds the manifest.\n"
+	  "failed (retried later), 74 if a spool copy did not match its sha256 (the file is "
+	  "corrupt), 75 if another run holds the manifest.\n"
 	  "On a terminal, files of 1 MiB or more show a progress line on stderr "
 	  "(--no-progress: none).", "once [--no-progress]" },
 	{ "status", cmd_status, "Per route: last cycle, files by state, next retry; per "
 	  "remote: last attempts.\n"
-	  "Exit 0 when all is healthy, 1 when a file is dead, or a remote failed its last "
+	  "Exit 0 when all is healthy, 1 when a file is dead or corrupt, or a remote failed its last "
 	  "remote_failures attempts (default 3), or a route its last remote_failures cycles.",
 	  "status [--json]" },
 	{ "list", cmd_list, "Manifest rows, oldest first. --since takes a date, a date-time "
@@ -44,7 +45,10 @@ static const struct command commands[] = {
 	  "--on-exists fail|overwrite|rename overrides the route's setting.\n"
 	  "A dead file resent to its own destinations is completed as a cycle would "
 	  "(delivered, done, source finished); that takes the manifest's lock (exit 75 "
-	  "while run, once or retry holds it).",
+	  "while run, once or retry holds it).\n"
+	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 74 its spool "
+	  "copy did not match its sha256 (then corrupt), 69 a destination failed or the "
+	  "failures differ.",
 	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M] "
 	  "[--no-progress]" },
 	{ "retry", cmd_retry, "Put dead (and corrupt) files back in the queue once the cause "

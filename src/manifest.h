@@ -18,7 +18,13 @@ struct sqlite3;
 #define ST_DONE      "done"       /* delivered and the source finished */
 #define ST_REJECTED  "rejected"   /* failed validation: quarantined, never delivered */
 #define ST_DEAD      "dead"       /* gave up after max_attempts or a permanent error */
-#define ST_CORRUPT   "corrupt"    /* the spool copy failed its sha256 check */
+#define ST_CORRUPT   "corrupt"    /* its spool copy no longer matched its sha256: set
+				     aside; staged again while the source holds the
+				     original */
+#define MANIFEST_NSTATES 7       /* manifest_states[]; these two are its last */
+#define ST_INDEX_DEAD    5
+#define ST_INDEX_CORRUPT 6
+#define MANIFEST_NEVER INT64_MAX  /* a next_attempt that never comes by itself */
 
 /* Delivery states. */
 #define DL_PENDING    "pending"
@@ -89,7 +95,7 @@ struct mfilter {
 
 struct mroute_status {
 	char *route;
-	int64_t counts[6];   /* staged, pending, delivered, done, rejected, dead */
+	int64_t counts[MANIFEST_NSTATES];  /* in manifest_states order */
 	int64_t next_retry;  /* 0 = none due */
 	int64_t retrying;    /* files waiting for a retry (attempts > 0, not dead) */
 	int64_t bytes;       /* bytes of files delivered (delivered or done) */
@@ -108,7 +114,7 @@ struct mremote_status {
 	char *last_error;
 };
 
-extern const char *const manifest_states[6];
+extern const char *const manifest_states[MANIFEST_NSTATES];
 
 int manifest_open(struct manifest *m, const char *path, char *err);
 void manifest_close(struct manifest *m);
@@ -137,8 +143,20 @@ int manifest_set_state(struct manifest *m, int64_t id, const char *state,
  * when DEAD is set. */
 int manifest_set_retry(struct manifest *m, int64_t id, int attempts, int64_t next_attempt,
 		       const char *error, int dead, char *err);
-/* Put a dead or corrupt file back in the queue (`retry`): pending (staged
- * if it was never validated), no attempt counted, due now, no last error;
+/* The spool object with this content does not match its digest: every
+ * file that references it gets a spool_corrupt event with DETAIL, and those
+ * that still need it (staged, pending, dead) become corrupt, due for staging
+ * again. *MARKED: how many changed state. */
+int manifest_mark_corrupt(struct manifest *m, const char *sha256, const char *detail,
+			  int *marked, char *err);
+/* A corrupt file could not be staged again (WHY); look again at NEXT_ATTEMPT
+ * (MANIFEST_NEVER: only when asked). */
+int manifest_restage_failed(struct manifest *m, int64_t id, int64_t next_attempt,
+			    const char *why, char *err);
+/* Put a dead or corrupt file back in the queue (`retry`): a dead one
+ * pending (staged if it was never validated), a corrupt one still corrupt
+ * (the next cycle stages it again from its source); no attempt counted,
+ * due now, no last error;
  * its failed deliveries to the route's destinations pending again; event
  * `retried` with DETAIL. KA_INVALID when the file is not dead or corrupt. */
 int manifest_retry(struct manifest *m, int64_t id, const char *detail, char *err);
@@ -164,8 +182,9 @@ int manifest_notes(struct manifest *m, const char *event, int64_t *count, char *
 int manifest_get(struct manifest *m, int64_t id, struct mfile *f, char *err);
 void mfile_release(struct mfile *f);
 
-/* Ids of ROUTE's files that need work now: staged, pending or delivered
- * with next_attempt <= NOW, and rejected ones whose source is not finished. */
+/* Ids of ROUTE's files that need work now: staged, pending, delivered or
+ * corrupt with next_attempt <= NOW, and rejected ones whose source is not
+ * finished. */
 int manifest_due(struct manifest *m, const char *route, int64_t now, int64_t **ids,
 		 size_t *n, char *err);
 

@@ -71,7 +71,7 @@ static void write_all(FILE *out, const struct config *cfg, struct mroute_status 
 	help(out, "kargo_agent_files", "gauge", "Files in the manifest by route and state.");
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct mroute_status *s = mroute_status_find(v, n, cfg->routes[i].name);
-		for (int k = 0; k < 6; k++) {
+		for (int k = 0; k < MANIFEST_NSTATES; k++) {
 			fputs("kargo_agent_files{route=\"", out);
 			label(out, cfg->routes[i].name);
 			fprintf(out, "\",state=\"%s\"} %lld\n", manifest_states[k],

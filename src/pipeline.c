@@ -321,6 +321,11 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 		snprintf(err, ERRLEN, "file %lld was rejected (invalid); it is never delivered",
 			 (long long)id);
 		rc = KA_INVALID;
+	} else if (strcmp(f.state, ST_CORRUPT) == 0) {
+		snprintf(err, ERRLEN, "file %lld is corrupt: its spool copy did not match its "
+			 "sha256 and was set aside; it is staged again while its source holds the "
+			 "original", (long long)id);
+		rc = KA_CORRUPT;
 	} else if (access(f.spool_path, R_OK) != 0) {
 		snprintf(err, ERRLEN, "file %lld: spool copy %s is missing: %s", (long long)id,
 			 f.spool_path, strerror(errno));
@@ -348,6 +353,8 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 		for (size_t i = 0; rc == 0 && i < r->ndests; i++)
 			rc = resend_to(p, r, &f, &r->dests[i], err);
 	}
+	if (rc == KA_CORRUPT && strcmp(f.state, ST_CORRUPT) != 0)
+		pipeline_spool_corrupt(p, &f, err);
 	mfile_release(&f);
 	return rc;
 }

@@ -20,6 +20,7 @@ struct route_state {
 
 struct cycle_stats {
 	int staged, delivered, rejected, retried, dead, route_errors;
+	int corrupt;             /* spool copies found not matching their sha256 */
 };
 
 struct pipeline {
@@ -70,6 +71,19 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err);
 int route_process(struct pipeline *p, struct route_state *rs, char *err);
 int route_discover_mail(struct pipeline *p, struct route_state *rs,
 			const struct transport_ops *t, struct tconn *c, char *err);
+/* Copy NAME (listed with SIZE bytes) from R's source into the spool; with
+ * WANT, only if it has that sha256 (else KA_INVALID). Sets f->sha256,
+ * f->size and f->spool_path (caller frees); durable after spool_sync. */
+int pipeline_fetch(struct pipeline *p, const struct route_config *r,
+		   const struct transport_ops *t, struct tconn *c, const char *name, int64_t size,
+		   const char *want, struct mfile *f, char *err);
+/* F's spool copy did not match its sha256 (WHY): set the object aside,
+ * mark every file that references it, log both digests (corrupt.c). */
+void pipeline_spool_corrupt(struct pipeline *p, const struct mfile *f, const char *why);
+/* Stage corrupt file F again from R's source if the source still holds the
+ * original (same size, mtime and sha256); F becomes pending (or staged,
+ * when never validated). Returns 0 when F may go on now. */
+int pipeline_restage(struct pipeline *p, const struct route_config *r, struct mfile *f);
 /* Copy a rejected file and its error report into the route's quarantine. */
 int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 			const struct mfile *f, const struct parse_result *res, char *err);

@@ -62,7 +62,7 @@ int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 	free(rname);
 	rc = t->mkdirs(c, r->quarantine, err);
 	if (rc == 0)
-		rc = t->put(c, f->spool_path, tmp, NULL, err);
+		rc = t->put(c, f->spool_path, f->sha256, tmp, NULL, err);
 	if (rc == 0)
 		rc = t->rename(c, tmp, final, 1, err);
 	if (rc == 0) {
@@ -98,6 +98,11 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 	}
 	if (!res.valid) {
 		rc = pipeline_quarantine(p, r, f, &res, err);
+		if (rc == KA_CORRUPT) {
+			pipeline_spool_corrupt(p, f, err);
+			parse_result_release(&res);
+			return rc;
+		}
 		if (rc != 0) {
 			fail_file(p, r, f, rc, 1, err);
 			parse_result_release(&res);
@@ -264,6 +269,10 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 		if (pf->rc == KA_STOPPED) {
 			log_event(&a->lg, LOG_DEBUG, "not_tried", "file=%lld route=%s reason=stopping",
 				  (long long)pf->f->id, r->name);
+		} else if (pf->rc == KA_CORRUPT) {
+			pipeline_spool_corrupt(p, pf->f, pf->err);
+			free(pf->f->state);
+			pf->f->state = xstrdup(ST_CORRUPT);
 		} else if (pf->rc != 0) {
 			fail_file(p, r, pf->f, pf->rc, !pf->not_tried, pf->err);
 		} else {
@@ -378,6 +387,8 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 		if (manifest_get(&a->m, ids[i], &files[loaded], err) != 0)
 			continue;
 		struct mfile *f = &files[loaded++];
+		if (strcmp(f->state, ST_CORRUPT) == 0 && pipeline_restage(p, r, f) != 0)
+			continue;
 		if (strcmp(f->state, ST_STAGED) == 0 && validate(p, r, f) != 0)
 			continue;
 		if (strcmp(f->state, ST_PENDING) == 0)
@@ -418,7 +429,8 @@ int pipeline_complete(struct pipeline *p, const struct route_config *r, int64_t 
 	if (strcmp(f.state, ST_DONE) != 0 && strcmp(f.state, ST_DELIVERED) != 0) {
 		snprintf(err, ERRLEN, "file %lld is %s again: %.400s", (long long)id, f.state,
 			 f.last_error ? f.last_error : "see kargo-agent show");
-		rc = strcmp(f.state, ST_REJECTED) == 0 ? KA_INVALID : KA_TRANSIENT;
+		rc = strcmp(f.state, ST_REJECTED) == 0 ? KA_INVALID
+		     : strcmp(f.state, ST_CORRUPT) == 0 ? KA_CORRUPT : KA_TRANSIENT;
 	}
 	mfile_release(&f);
 	return rc;

@@ -52,7 +52,7 @@ static int check_dest(struct conns *cs, const struct route_config *r, const stru
 	if (rc == 0)
 		rc = t->mkdirs(c, ep->path, err);
 	if (rc == 0)
-		rc = t->put(c, "/dev/null", probe, NULL, err);
+		rc = t->put(c, "/dev/null", NULL, probe, NULL, err);
 	if (rc == 0)
 		rc = t->remove(c, probe, err);
 	if (rc == 0)

@@ -66,11 +66,11 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	}
 	if (flt.state) {
 		int known = 0;
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < MANIFEST_NSTATES; i++)
 			known |= strcmp(flt.state, manifest_states[i]) == 0;
 		if (!known) {
 			fprintf(stderr, "kargo-agent list: unknown state '%s' (staged, pending, "
-				"delivered, done, rejected, dead)\n", flt.state);
+				"delivered, done, rejected, dead, corrupt)\n", flt.state);
 			return EX_USAGE;
 		}
 	}

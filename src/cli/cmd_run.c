@@ -53,9 +53,12 @@ int cmd_once(struct cli *cli, int argc, char **argv)
 		progress_release(p.progress);
 		struct cycle_stats *s = &p.stats;
 		printf("once: %d staged, %d delivered, %d rejected, %d to retry, %d dead, "
-		       "%d route %s\n", s->staged, s->delivered, s->rejected, s->retried,
-		       s->dead, s->route_errors, plural(s->route_errors, "error", "errors"));
-		if (s->route_errors || s->retried || s->dead)
+		       "%d corrupt, %d route %s\n", s->staged, s->delivered, s->rejected,
+		       s->retried, s->dead, s->corrupt, s->route_errors,
+		       plural(s->route_errors, "error", "errors"));
+		if (s->corrupt)
+			rc = EX_IOERR;
+		else if (s->route_errors || s->retried || s->dead)
 			rc = EX_UNAVAILABLE;
 		else if (s->rejected)
 			rc = EX_DATAERR;

@@ -58,6 +58,10 @@ struct send_info {
 	const char *route;         /* route name, for the subject template */
 	const char *shipment_ids;  /* comma-separated, may be "" */
 	const char *dest_path;     /* the PATH part of REMOTE:PATH */
+	const char *sha256;        /* the file's recorded digest: the attachment
+				    * is checked as it is read, and the message
+				    * abandoned (KA_CORRUPT) before its end when it
+				    * differs; NULL: not checked */
 };
 
 struct transport_ops {
@@ -83,9 +87,12 @@ struct transport_ops {
 
 	/* Create or truncate PATH and write LOCAL_PATH's bytes to it, durably
 	 * (fsync where the transport can). PATH's directory exists. PG, when
-	 * not NULL, is told each block written (progress_add). */
-	int (*put)(struct tconn *c, const char *local_path, const char *path,
-		   struct progress *pg, char *err);
+	 * not NULL, is told each block written (progress_add). SHA256, when not
+	 * NULL, is LOCAL_PATH's recorded digest: the bytes are read through
+	 * checked_read.h and a mismatch fails with KA_CORRUPT (PATH may remain:
+	 * the caller removes it). */
+	int (*put)(struct tconn *c, const char *local_path, const char *sha256,
+		   const char *path, struct progress *pg, char *err);
 
 	/* Rename FROM to TO. With overwrite = 0 fail with KA_EXISTS if TO exists;
 	 * with overwrite = 1 replace TO atomically where the server can.

@@ -109,14 +109,16 @@ assert_eq "retry --state dead exits 0" 0 "$RC"
 assert_eq "under sudo the event names the user behind it" 1 \
 	"$(sql "select count(*) from events where event='retried' and detail like 'by=ops_lead(sudo) was=dead %'")"
 assert_eq "r2's file queued" pending "$(sql "select state from files where route='r2'")"
-# A corrupt file (its spool copy failed its check) is retried the same way.
-sql "update files set state='corrupt', attempts=1 where route='r2'"
+# A corrupt file (its spool copy failed its check, and it could not be
+# staged again then) is retried: due at once, still corrupt, staged again by
+# the next cycle.
+sql "update files set state='corrupt', attempts=1, next_attempt=9223372036854775807 where route='r2'"
 ka retry --route r2 --state dead
 assert_eq "retry --route r2 --state dead: no dead file there (66)" 66 "$RC"
 ka retry --state corrupt
 assert_eq "retry --state corrupt exits 0" 0 "$RC"
-assert_eq "the corrupt file queued, attempts reset" "pending|0" \
-	"$(sql "select state, attempts from files where route='r2'")"
+assert_eq "the corrupt file due now, attempts reset" "corrupt|0|1" \
+	"$(sql "select state, attempts, next_attempt <= strftime('%s','now') from files where route='r2'")"
 ka once
 sum2=$(sql "select sha256 from files where route='r2'")
 assert_eq "r2's file delivered with its sha256" "$sum2" "$(sha256sum <"$T/block2/out/file-1.csv" | cut -d' ' -f1)"
