@@ -168,10 +168,12 @@ const char *pattern_problem(const char *pattern)
 	for (const char *p = pattern; *p; p++) {
 		if (*p == '/')
 			return "contains '/': a pattern matches file names, not paths";
-		if (*p == '\\' && !*++p)
-			return "ends with a lone '\\'";
-		if (*p == '[' && !(p = bracket_end(p)))
+		if (*p == '\\') {  /* the next character is literal */
+			if (!*++p)
+				return "ends with a lone '\\'";
+		} else if (*p == '[' && !(p = bracket_end(p))) {
 			return "has a '[' without its closing ']' (write [[] for a literal '[')";
+		}
 	}
 	return NULL;
 }
