@@ -6,14 +6,12 @@
  * component, and dir_resolve must give such a path too. Then the whole input, with those lines as a route's directories,
  * goes through the overlap checks of config_load. */
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common.h"
-#include "config.h"
 #include "config_overlap.h"
+#include "fuzz_ini.h"
 
 /* Is A clean: no empty or "." component, no ".." in an absolute path? */
 static int clean(const char *a)
@@ -54,31 +52,14 @@ static void check_paths(const char *path)
  * (nothing exists there: the checks resolve as text). */
 static void check_config(char **lines, size_t n)
 {
-	char path[] = "/tmp/ka-fuzz-checks-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return;
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(path);
-		return;
-	}
-	fprintf(f, "[agent]\nspool_dir = /nonexistent/spool\nmanifest = /nonexistent/m.db\n"
-		"[route r]\nsource = /nonexistent/%s\npattern = %s\n", n > 1 ? lines[1] : "in",
-		lines[0]);
-	fprintf(f, "dest = /nonexistent/%s, /nonexistent/%s\n", n > 2 ? lines[2] : "a",
-		n > 3 ? lines[3] : "b");
-	fprintf(f, "after = archive:%s\nquarantine = /nonexistent/%s\n", n > 4 ? lines[4] : "s",
-		n > 5 ? lines[5] : "q");
-	fclose(f);
-	struct config cfg;
-	struct diag d = { 0 };
-	config_load(path, &cfg, &d);
-	if (cfg.path)
-		config_release(&cfg);
-	diag_release(&d);
-	unlink(path);
+	char *ini = xasprintf("[agent]\nspool_dir = /nonexistent/spool\n"
+			      "manifest = /nonexistent/m.db\n[route r]\nsource = /nonexistent/%s\n"
+			      "pattern = %s\ndest = /nonexistent/%s, /nonexistent/%s\n"
+			      "after = archive:%s\nquarantine = /nonexistent/%s\n",
+			      n > 1 ? lines[1] : "in", lines[0], n > 2 ? lines[2] : "a",
+			      n > 3 ? lines[3] : "b", n > 4 ? lines[4] : "s", n > 5 ? lines[5] : "q");
+	fuzz_load_ini((const uint8_t *)ini, strlen(ini));
+	free(ini);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
