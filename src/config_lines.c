@@ -121,6 +121,9 @@ static void scan_line(struct scan *sc, const char *s, long line)
 		scan_section(sc, s, line);
 	else if (eq)
 		scan_key(sc, s, eq, line);
+	else if (sc->d && *s == '[' && strchr(s, ']'))
+		diag_add(sc->d, "%s:%ld: '%.60s': nothing may follow the ']' of a section "
+			 "header, not even a comment", sc->file, line, s);
 	else if (sc->d && *s == '[')
 		diag_add(sc->d, "%s:%ld: '%.60s': a section header needs a closing ']'",
 			 sc->file, line, s);

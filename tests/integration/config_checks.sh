@@ -177,13 +177,14 @@ assert_match "an unknown format lists the known ones" \
 	"$f:28: \\[route no-such-format\\] format: unknown format 'cuneiform' \\(known: auto, x12-856, x12, eos-csv, expected-shipment, text\\)" "$T/stderr"
 assert_eq "all seven reported at once" 7 "$(wc -l <"$T/stderr" | tr -d ' ')"
 
-printf '[agent]\nspool_dir = %s/spool\nthis is no key\n[route x\n' "$T" >"$T/syntax.ini"
+printf '[agent]\nspool_dir = %s/spool\nthis is no key\n[route x\n[route y] ; a comment\n' "$T" >"$T/syntax.ini"
 check syntax
 assert_eq "a line iniparser refuses: exit 78" 78 "$RC"
 assert_match "a line without '=' in our FILE:LINE: form" "^kargo-agent: $T/syntax.ini:3: 'this is no key' is not a \\[section\\] header, a KEY = value line or a comment" "$T/stderr"
 assert_match "a header without ']'" "^kargo-agent: $T/syntax.ini:4: '\\[route x': a section header needs a closing '\\]'" "$T/stderr"
+assert_match "a comment after a header" "^kargo-agent: $T/syntax.ini:5: '\\[route y\\] ; a comment': nothing may follow the '\\]'" "$T/stderr"
 assert_no_match "iniparser's own message is not shown" "iniparser" "$T/stderr"
-assert_eq "and nothing else" 2 "$(wc -l <"$T/stderr" | tr -d ' ')"
+assert_eq "and nothing else" 3 "$(wc -l <"$T/stderr" | tr -d ' ')"
 
 "$KA_BIN" -c "$T/in" check-config --offline >"$T/stdout" 2>"$T/stderr"
 assert_eq "-c DIRECTORY: exit 78" 78 "$?"
