@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common.h"
 #include "transports/transport.h"
@@ -56,37 +57,77 @@ char *path_lexical(const char *path)
 	return r;
 }
 
-char *dir_resolve(const char *path)
+/* Resolved directories by the text that named them, so the parents that
+ * thousands of routes share are looked at once. */
+struct resolver {
+	GHashTable *done;  /* absolute clean path -> resolved path */
+};
+
+static void resolver_init(struct resolver *rs)
 {
-	char *real = realpath(path, NULL);
+	rs->done = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+}
+
+static void resolver_release(struct resolver *rs)
+{
+	g_hash_table_destroy(rs->done);
+}
+
+/* Does PATH have a ".." component? Lexical cleaning would take it before
+ * the symbolic link it may follow. */
+static int has_dotdot(const char *path)
+{
+	for (const char *p = strstr(path, ".."); p; p = strstr(p + 1, ".."))
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return 1;
+	return 0;
+}
+
+/* PATH resolved (see dir_resolve), one component at a time from the root:
+ * a component that is a symbolic link is resolved with realpath, one that
+ * does not exist ends the looking (nothing below it exists either). */
+static char *resolve(struct resolver *rs, const char *path)
+{
+	char *real = has_dotdot(path) ? realpath(path, NULL) : NULL;
 	if (real)
 		return real;
 	char *clean = path_lexical(path);
-	if (clean[0] != '/')
+	if (clean[0] != '/' || !clean[1])
 		return clean;
-	/* Cut components off the end until realpath finds what is left. */
-	size_t cut = strlen(clean);
-	for (;;) {
-		char *head = cut ? xstrndup(clean, cut) : xstrdup("/");
-		real = realpath(head, NULL);
-		free(head);
-		if (real) {
-			char *joined = xasprintf("%s/%s", real, clean + cut);
-			free(real);
-			free(clean);
-			char *r = path_lexical(joined);
-			free(joined);
-			return r;
+	const char *at = "/";
+	int exists = 1;
+	for (char *end = clean + 1;; end++) {
+		if (*end != '/' && *end)
+			continue;
+		char keep = *end;
+		*end = '\0';
+		const char *hit = g_hash_table_lookup(rs->done, clean);
+		if (!hit) {
+			struct stat st;
+			exists = exists && lstat(clean, &st) == 0;
+			int link = exists && S_ISLNK(st.st_mode);
+			char *r = link ? realpath(clean, NULL) : NULL;
+			if (!r)  /* a plain component, or a link that leads nowhere */
+				r = path_join(at, path_base(clean));
+			g_hash_table_insert(rs->done, xstrdup(clean), r);
+			hit = r;
 		}
-		if (cut == 0)
-			return clean;
-		while (cut > 0 && clean[cut - 1] != '/')
-			cut--;
-		while (cut > 1 && clean[cut - 1] == '/')
-			cut--;
-		if (cut == 1)
-			cut = 0;
+		at = hit;
+		*end = keep;
+		if (!keep)
+			break;
 	}
+	free(clean);
+	return xstrdup(at);
+}
+
+char *dir_resolve(const char *path)
+{
+	struct resolver rs;
+	resolver_init(&rs);
+	char *r = resolve(&rs, path);
+	resolver_release(&rs);
+	return r;
 }
 
 /* The server a remote endpoint is on, as "type user@host:port [url]", so two
@@ -105,27 +146,27 @@ static char *server_of(const struct endpoint *ep)
 	return r;
 }
 
-static void place_add(GArray *v, const char *key, const char *text, const struct endpoint *on,
-		      const char *path)
+static void place_add(GArray *v, struct resolver *rs, const char *key, const char *text,
+		      const struct endpoint *on, const char *path)
 {
 	struct place p = { key, text, server_of(on), NULL };
-	p.dir = on->remote ? path_lexical(path) : dir_resolve(path);
+	p.dir = on->remote ? path_lexical(path) : resolve(rs, path);
 	g_array_append_val(v, p);
 }
 
 /* The directories route R uses, in the order of its keys. */
-static GArray *route_places(const struct route_config *r)
+static GArray *route_places(const struct route_config *r, struct resolver *rs)
 {
 	GArray *v = g_array_new(FALSE, FALSE, sizeof(struct place));
 	static const struct endpoint local = { 0 };
 	if (r->source.path)
-		place_add(v, "source", r->source.text, &r->source, r->source.path);
+		place_add(v, rs, "source", r->source.text, &r->source, r->source.path);
 	for (size_t i = 0; i < r->ndests; i++)
-		place_add(v, "dest", r->dests[i].text, &r->dests[i], r->dests[i].path);
+		place_add(v, rs, "dest", r->dests[i].text, &r->dests[i], r->dests[i].path);
 	if (r->archive_dir && r->source.path)  /* on the source's side */
-		place_add(v, "after", r->after_text, &r->source, r->archive_dir);
+		place_add(v, rs, "after", r->after_text, &r->source, r->archive_dir);
 	if (r->quarantine)
-		place_add(v, "quarantine", r->quarantine, &local, r->quarantine);
+		place_add(v, rs, "quarantine", r->quarantine, &local, r->quarantine);
 	return v;
 }
 
@@ -172,15 +213,16 @@ struct own {
 	GHashTable *quarantine;  /* resolved quarantine -> the first route using it */
 };
 
-static void own_init(struct own *o, const struct config *cfg, GArray **places)
+static void own_init(struct own *o, const struct config *cfg, GArray **places,
+		     struct resolver *rs)
 {
-	o->spool = dir_resolve(cfg->agent.spool_dir);
+	o->spool = resolve(rs, cfg->agent.spool_dir);
 	o->file[0] = cfg->agent.manifest;
 	o->file[1] = cfg->agent.metrics_file;
 	for (size_t k = 0; k < ARRAY_SIZE(o->file); k++) {
 		const char *f = o->file[k];
 		char *dir = f ? xstrndup(f, (size_t)(path_base(f) - f)) : NULL;
-		o->file_dir[k] = dir ? dir_resolve(*dir ? dir : "/") : NULL;
+		o->file_dir[k] = dir ? resolve(rs, *dir ? dir : "/") : NULL;
 		free(dir);
 	}
 	o->quarantine = g_hash_table_new(g_str_hash, g_str_equal);
@@ -249,11 +291,13 @@ static void check_source_dir(const struct own *o, const struct route_config *r,
 
 void config_check_overlaps(const struct config *cfg, const char *file, struct diag *d)
 {
+	struct resolver rs;
+	resolver_init(&rs);
 	GArray **places = xcalloc(cfg->nroutes ? cfg->nroutes : 1, sizeof(*places));
 	for (size_t i = 0; i < cfg->nroutes; i++)
-		places[i] = route_places(&cfg->routes[i]);
+		places[i] = route_places(&cfg->routes[i], &rs);
 	struct own o;
-	own_init(&o, cfg, places);
+	own_init(&o, cfg, places, &rs);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct route_config *r = &cfg->routes[i];
 		check_route(r, places[i], file, d);
@@ -265,4 +309,5 @@ void config_check_overlaps(const struct config *cfg, const char *file, struct di
 	for (size_t i = 0; i < cfg->nroutes; i++)
 		places_free(places[i]);
 	free(places);
+	resolver_release(&rs);
 }
