@@ -46,6 +46,9 @@ int parse_time_arg(const char *s, int64_t now, int64_t *out);
 
 /* Glob match (fnmatch with FNM_PERIOD semantics left to the caller). */
 int name_matches(const char *pattern, const char *name);
+/* Why PATTERN cannot select file names (empty, a '/', starts with '.', a
+ * '[' without its ']', a lone '\\' at the end), or NULL when it can. */
+const char *pattern_problem(const char *pattern);
 
 /* Join a directory and a name with exactly one slash; caller frees. */
 char *path_join(const char *dir, const char *name);

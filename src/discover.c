@@ -41,24 +41,10 @@ char *source_path(const struct endpoint *src, const char *name)
 	return path_join(src->path, name);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return b && a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 /* Names a writer is still working on, or that are not ours to take. */
 static int is_temp_name(const struct route_config *r, const char *name)
 {
-	static const char *const temp_suffixes[] = { ".part", ".tmp", ".filepart", "~", NULL };
-	if (name[0] == '.')
-		return 1;
-	if (ends_with(name, r->temp_suffix))
-		return 1;
-	for (size_t i = 0; temp_suffixes[i]; i++)
-		if (ends_with(name, temp_suffixes[i]))
-			return 1;
-	return r->done_marker && ends_with(name, r->done_marker);
+	return route_skips_name(r, name);
 }
 
 /* Why NAME must not become a local name (and so is left at the source), or

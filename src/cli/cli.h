@@ -36,10 +36,16 @@ int cmd_verify(struct cli *cli, int argc, char **argv);
 const struct command *command_find(const char *name);
 
 /* Options of commands whose only option besides -c and --help is one
- * boolean --FLAG (NULL for none), which sets *SET. Returns -1 to go on,
- * else the exit code (0 after --help, 64 on a usage error). */
+ * boolean --FLAG (NULL for none), which sets *SET, and that take no
+ * operands. Returns -1 to go on, else the exit code (0 after --help, 64 on
+ * a usage error or an operand). */
 int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 		  const char *flag, int *set);
+/* The same for a command with operands: argv[optind..] are left to it. */
+int cli_flag_opts_operands(const char *name, int argc, char **argv, struct cli *cli,
+			   const char *flag, int *set);
+/* -1 when getopt left no operands in ARGV, else a message and 64. */
+int cli_no_operands(const char *name, int argc, char **argv);
 
 /* The progress line of once, resend and validate: on when stderr is a
  * terminal and OFF (--no-progress) is not set, for files of at least

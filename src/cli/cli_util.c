@@ -15,8 +15,16 @@ int cli_usage(const char *name, int ok)
 	return ok ? EX_OK : EX_USAGE;
 }
 
-int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
-		  const char *flag, int *set)
+int cli_no_operands(const char *name, int argc, char **argv)
+{
+	if (optind >= argc)
+		return -1;
+	fprintf(stderr, "kargo-agent %s: unexpected argument '%s'\n", name, argv[optind]);
+	return cli_usage(name, 0);
+}
+
+int cli_flag_opts_operands(const char *name, int argc, char **argv, struct cli *cli,
+			   const char *flag, int *set)
 {
 	const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -34,6 +42,13 @@ int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 			return cli_usage(name, ch == 'h');
 	}
 	return -1;
+}
+
+int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
+		  const char *flag, int *set)
+{
+	int rc = cli_flag_opts_operands(name, argc, argv, cli, flag, set);
+	return rc >= 0 ? rc : cli_no_operands(name, argc, argv);
 }
 
 struct progress *cli_progress(struct progress *p, int off)

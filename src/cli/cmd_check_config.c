@@ -90,6 +90,11 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
 		printf("ok    %s: %zu %s, %zu %s\n", a.config_path, a.cfg.nremotes,
 		       plural((long long)a.cfg.nremotes, "remote", "remotes"), a.cfg.nroutes,
 		       plural((long long)a.cfg.nroutes, "route", "routes"));
+		struct diag w = { 0 };
+		config_warnings(&a.cfg, &w);
+		for (size_t i = 0; i < w.n; i++)
+			fprintf(stderr, "kargo-agent: warning: %s\n", w.msgs[i]);
+		diag_release(&w);
 		if (!offline)
 			rc = check_remotes(&a);
 	}

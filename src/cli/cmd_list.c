@@ -64,6 +64,8 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		default: return cli_usage("list", ch == 'h');
 		}
 	}
+	if (cli_no_operands("list", argc, argv) >= 0)
+		return EX_USAGE;
 	if (flt.state) {
 		int known = 0;
 		for (int i = 0; i < MANIFEST_NSTATES; i++)

@@ -14,8 +14,6 @@ static int start(const char *name, struct cli *cli, int argc, char **argv, struc
 	memset(a, 0, sizeof(*a));
 	a->lock_fd = -1;
 	*code = cli_flag_opts(name, argc, argv, cli, flag, set);
-	if (*code < 0 && optind < argc)
-		*code = cli_usage(name, 0);
 	if (*code >= 0)
 		return 0;
 	a->stop = cli->stop;

@@ -120,7 +120,7 @@ static void show_json(const struct mfile *f, const char *ships, const struct mde
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
 	int json = 0;
-	int orc = cli_flag_opts("show", argc, argv, cli, "json", &json);
+	int orc = cli_flag_opts_operands("show", argc, argv, cli, "json", &json);
 	if (orc >= 0)
 		return orc;
 	if (optind != argc - 1)

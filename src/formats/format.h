@@ -48,6 +48,9 @@ void formats_free(struct formats *f);
 
 /* 1 if NAME is a built-in format or a profile. */
 int format_known(const struct formats *f, const char *name);
+/* The names format_known accepts, "auto, x12-856, ..., PROFILE", into BUF
+ * (cut short when it is full). */
+void format_names(const struct formats *f, char *buf, size_t len);
 /* Keys allowed in a [format NAME] section, NULL-terminated. */
 extern const char *const format_profile_keys[];
 

@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "config.h"
+#include "config_overlap.h"
 #include "log.h"
 #include "manifest.h"
 #include "spool.h"
@@ -61,6 +62,57 @@ static void test_path_join(void **state)
 	free(a); free(b); free(c);
 	assert_string_equal(path_base("/a/b/c.csv"), "c.csv");
 	assert_string_equal(path_base("c.csv"), "c.csv");
+}
+
+/* pattern_problem accepts what fnmatch reads as a name pattern and refuses
+ * what would match nothing or a path. */
+static void test_pattern_problem(void **state)
+{
+	(void)state;
+	static const char *const good[] = {
+		"*", "*.csv", "expected-*.csv", "[!]a]*", "[]]x", "[[:digit:]]*.x12", "a\\[b",
+		"[\\]]", "[[]", "?*.[ct]sv", NULL,
+	};
+	static const char *const bad[] = {
+		"", "sub/*.csv", ".*", "[abc", "*.[ch", "[[:digit:]", "a\\", "[!]", NULL,
+	};
+	for (size_t i = 0; good[i]; i++)
+		assert_null(pattern_problem(good[i]));
+	for (size_t i = 0; bad[i]; i++)
+		assert_non_null(pattern_problem(bad[i]));
+	assert_true(name_matches("[[]x", "[x"));
+}
+
+/* Paths compare as the directories they name. */
+static void test_path_lexical_and_resolve(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "/a//b/./c/", "/a/b/c" }, { "/a/../b", "/b" }, { "/..", "/" }, { "/", "/" },
+		{ "a/../..", ".." }, { "./", "." }, { "in/", "in" }, { "", "." },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *p = path_lexical(cases[i][0]);
+		assert_string_equal(p, cases[i][1]);
+		free(p);
+	}
+	char *d = scratch();
+	char *sub = path_join(d, "real");
+	char *link = path_join(d, "link");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(symlink(sub, link), 0);
+	char *via_link = xasprintf("%s/not-yet/x/../y", link);
+	char *direct = xasprintf("%s/./not-yet/y/", sub);
+	char *a = dir_resolve(via_link), *b = dir_resolve(direct);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	free(direct);
+	free(via_link);
+	free(link);
+	free(sub);
+	rm_rf(d);
+	free(d);
 }
 
 static void test_parse_time_arg(void **state)
@@ -356,6 +408,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_numbered),
 		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_pattern_problem),
+		cmocka_unit_test(test_path_lexical_and_resolve),
 		cmocka_unit_test(test_parse_time_arg),
 		cmocka_unit_test(test_log_quote),
 		cmocka_unit_test(test_config_defaults_and_paths),
