@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "common.h"
@@ -108,9 +109,11 @@ static int user_version(struct manifest *m, int *v, char *err)
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(m->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(m, err, "reading the schema version");
-	*v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	int r = sqlite3_step(st);
+	*v = r == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	int rc = r == SQLITE_ROW ? 0 : db_fail(m, err, "reading the schema version");
 	sqlite3_finalize(st);
-	return 0;
+	return rc;
 }
 
 static int migrate(struct manifest *m, char *err)
@@ -161,6 +164,15 @@ static int prepare(struct manifest *m, const char *sql, sqlite3_stmt **st, char 
 	return 0;
 }
 
+/* The statements every open manifest keeps ready. */
+static int prepare_common(struct manifest *m, char *err)
+{
+	return prepare(m, "SELECT 1 FROM files WHERE route=?1 AND source_uri=?2 AND size=?3 "
+		       "AND mtime=?4", &m->st_seen, err) != 0 ||
+	       prepare(m, "INSERT INTO events(file_id, ts, event, detail) VALUES (?1,?2,?3,?4)",
+		       &m->st_event, err) != 0 ? KA_ERR : 0;
+}
+
 int manifest_open(struct manifest *m, const char *path, char *err)
 {
 	memset(m, 0, sizeof(*m));
@@ -171,18 +183,62 @@ int manifest_open(struct manifest *m, const char *path, char *err)
 		manifest_close(m);
 		return KA_ERR;
 	}
+	/* Keep the -wal and -shm files when the last connection closes: a
+	 * reader that may not create files in the directory (status run by a
+	 * monitoring user) can open a WAL database only when they exist. */
+	int persist = 1;
+	sqlite3_file_control(m->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	sqlite3_busy_timeout(m->db, 10000);
 	if (exec(m, "PRAGMA journal_mode=WAL", err) != 0 ||
 	    exec(m, "PRAGMA synchronous=NORMAL", err) != 0 ||
 	    exec(m, "PRAGMA foreign_keys=ON", err) != 0 || migrate(m, err) != 0 ||
-	    prepare(m, "SELECT 1 FROM files WHERE route=?1 AND source_uri=?2 AND size=?3 "
-		    "AND mtime=?4", &m->st_seen, err) != 0 ||
-	    prepare(m, "INSERT INTO events(file_id, ts, event, detail) VALUES (?1,?2,?3,?4)",
-		    &m->st_event, err) != 0) {
+	    prepare_common(m, err) != 0) {
 		manifest_close(m);
 		return KA_ERR;
 	}
 	return 0;
+}
+
+/* Why a read-only open failed, with what the reader can do about it. */
+static int readonly_fail(struct manifest *m, char *err)
+{
+	int code = sqlite3_errcode(m->db);
+	char *shm = xasprintf("%s-shm", m->path);
+	if (code == SQLITE_CANTOPEN && access(m->path, F_OK) == 0 && access(shm, F_OK) != 0)
+		snprintf(err, ERRLEN, "%s: cannot read the manifest: its -wal and -shm files are "
+			 "missing and this user may not create them; they are made by the next "
+			 "`kargo-agent once` or `run` and then kept", m->path);
+	else
+		db_fail(m, err, "cannot read the manifest");
+	free(shm);
+	return code == SQLITE_BUSY ? KA_TRANSIENT : KA_ERR;
+}
+
+int manifest_open_readonly(struct manifest *m, const char *path, char *err)
+{
+	memset(m, 0, sizeof(*m));
+	m->path = xstrdup(path);
+	int v = 0, rc = KA_ERR, latest = (int)ARRAY_SIZE(migrations);
+	if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+				   NULL) != SQLITE_OK) {
+		rc = readonly_fail(m, err);
+	} else if (sqlite3_busy_timeout(m->db, 10000) != SQLITE_OK ||
+		   user_version(m, &v, err) != 0) {
+		rc = readonly_fail(m, err);
+	} else if (v > latest) {
+		snprintf(err, ERRLEN, "%s: schema version %d is newer than this kargo-agent "
+			 "understands (%d); upgrade kargo-agent", path, v, latest);
+	} else if (v < latest) {
+		/* Only a writer migrates; reading an older schema would misread it. */
+		snprintf(err, ERRLEN, "%s: schema version %d is older than this kargo-agent's "
+			 "(%d); the next `kargo-agent once` or `run` upgrades it", path, v, latest);
+		rc = KA_TRANSIENT;
+	} else {
+		rc = prepare_common(m, err);
+	}
+	if (rc != 0)
+		manifest_close(m);
+	return rc;
 }
 
 void manifest_close(struct manifest *m)
@@ -811,7 +867,8 @@ static int status_routes(struct manifest *m, struct mroute_status **v, size_t *n
 	}
 	sqlite3_reset(st);
 	/* strcmp order, whatever the database's collation */
-	qsort(*v, *n, sizeof(**v), cmp_status);
+	if (*n > 1)
+		qsort(*v, *n, sizeof(**v), cmp_status);
 	return 0;
 }
 

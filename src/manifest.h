@@ -108,7 +108,14 @@ struct mremote_status {
 
 extern const char *const manifest_states[6];
 
+/* Open PATH for reading and writing, creating it and migrating its schema
+ * as needed. The -wal and -shm files are kept after the last close, so
+ * readers without write access to the directory can open it. */
 int manifest_open(struct manifest *m, const char *path, char *err);
+/* Open an existing manifest read-only: never creates, migrates or writes.
+ * KA_TRANSIENT when its schema is older
+ * than this program's (a writer upgrades it on its next open). */
+int manifest_open_readonly(struct manifest *m, const char *path, char *err);
 void manifest_close(struct manifest *m);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK around several changes. Changes made

@@ -140,7 +140,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	if (orc >= 0)
 		return orc;
 	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST);
+	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
 	struct mroute_status *rv = NULL;
 	struct mremote_status *mv = NULL;
 	size_t rn = 0, mn = 0;
