@@ -37,8 +37,10 @@ static const struct command commands[] = {
 	  "parse summary.", "show ID [--json]" },
 	{ "resend", cmd_resend, "Deliver files again from the spool, to their route's "
 	  "destinations or to --to DEST (REMOTE:PATH or a local directory).\n"
-	  "--on-exists fail|overwrite|rename overrides the route's setting.",
-	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M] "
+	  "--on-exists fail|overwrite|rename overrides the route's setting.\n"
+	  "A --to directory must exist (exit 73 if not) unless --mkdir is given.",
+	  "resend ID... | --shipment ID | --route R --since T  [--to DEST [--mkdir]] "
+	  "[--on-exists M] "
 	  "[--no-progress]" },
 	{ "validate", cmd_validate, "Parse a file and report every problem with its line.\n"
 	  "Exit 0 valid, 65 invalid, 66 unreadable.",

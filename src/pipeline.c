@@ -323,3 +323,27 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 	mfile_release(&f);
 	return rc;
 }
+
+int pipeline_resend_dest(struct pipeline *p, const char *to, int mkdir, char *err)
+{
+	struct endpoint ep;
+	const struct transport_ops *t;
+	struct tconn *c;
+	struct tentry e = { 0 };
+	int rc = endpoint_parse(&p->a->cfg, to, &ep, err, ERRLEN);
+	if (rc != 0)
+		return KA_PERMANENT;
+	rc = conns_get(&p->conns, &ep, &t, &c, err);
+	if (rc != 0 || t->send || !t->stat) {
+		/* a message sink (SMTP) has no directory */
+	} else if (mkdir) {
+		rc = t->mkdirs(c, ep.path, err);
+	} else if ((rc = t->stat(c, ep.path, &e, err)) == KA_NOENT) {
+		snprintf(err, ERRLEN, "--to %s: no such directory (--mkdir creates it)", to);
+	} else if (rc == 0 && e.type != TENTRY_DIR) {
+		snprintf(err, ERRLEN, "--to %s: not a directory", to);
+		rc = KA_NOENT;
+	}
+	endpoint_release(&ep);
+	return rc;
+}

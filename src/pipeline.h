@@ -47,6 +47,10 @@ void pipeline_run(struct pipeline *p);
  * or a local directory); ON_EXISTS overrides the route's (-1 keeps it).
  * Returns 0 or a negative enum ka_err with err set. */
 int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exists, char *err);
+/* Before resending to TO: its directory must exist (KA_NOENT when it does
+ * not, or is not a directory), or with MKDIR it is created. Message sinks
+ * have no directory and always pass. */
+int pipeline_resend_dest(struct pipeline *p, const char *to, int mkdir, char *err);
 
 /* Stages (discover.c, process.c). */
 int route_discover(struct pipeline *p, struct route_state *rs, char *err);
