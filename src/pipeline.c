@@ -40,18 +40,41 @@ void pipeline_release(struct pipeline *p)
 }
 
 /* Watch a local source with inotify (best effort: the periodic rescan is
- * the safety net, since events can be lost). */
-static void watch_route(struct pipeline *p, struct route_state *rs)
+ * the safety net, since events can be lost). Returns 1 when a watch was
+ * armed now. A failure is logged once, until arming works again. */
+static int watch_route(struct pipeline *p, struct route_state *rs)
 {
 	const struct transport_ops *t;
 	struct tconn *c;
-	char err[ERRLEN];
-	if (rs->watch_fd >= 0 || rs->r->source.remote)
-		return;
+	char err[ERRLEN], q[1024];
+	const char *dir = rs->r->source.path;
+	if (rs->watch_fd >= 0 || rs->r->source.remote || !rs->r->enabled)
+		return 0;
 	if (conns_get(&p->conns, &rs->r->source, &t, &c, err) != 0 || !t->watch)
-		return;
-	if (t->watch(c, rs->r->source.path, &rs->watch_fd, err) != 0)
+		return 0;
+	if (t->watch(c, dir, &rs->watch_fd, err) != 0) {
 		rs->watch_fd = -1;
+		if (!rs->watch_failed)
+			log_event(&p->a->lg, LOG_INFO, "watch_failed", "route=%s error=%s",
+				  rs->r->name, log_quote(err, q, sizeof(q)));
+		rs->watch_failed = 1;
+		return 0;
+	}
+	rs->watch_failed = 0;
+	log_event(&p->a->lg, LOG_INFO, "watch_armed", "route=%s dir=%s", rs->r->name,
+		  log_quote(dir, q, sizeof(q)));
+	return 1;
+}
+
+/* The watched directory went away (removed and maybe made again, moved,
+ * unmounted): drop the watch; watch_route arms it again on the path. */
+static void watch_lost(struct pipeline *p, struct route_state *rs)
+{
+	char q[1024];
+	close(rs->watch_fd);
+	rs->watch_fd = -1;
+	log_event(&p->a->lg, LOG_WARN, "watch_lost", "route=%s dir=%s", rs->r->name,
+		  log_quote(rs->r->source.path, q, sizeof(q)));
 }
 
 static void cycle_route(struct pipeline *p, struct route_state *rs)
@@ -150,10 +173,22 @@ void pipeline_once(struct pipeline *p)
 static int wait_next(struct pipeline *p, int64_t deadline_ms)
 {
 	struct pollfd fds[64];
+	struct route_state *who[64];
 	nfds_t n = 0;
-	for (size_t i = 0; i < p->nroutes && n < ARRAY_SIZE(fds); i++)
-		if (p->routes[i].watch_fd >= 0)
+	int armed = 0;
+	/* A source without a watch (its directory was gone) is tried again
+	 * every wait, so the delay after it comes back is a second, not a
+	 * poll interval; a cycle then lists what arrived in between. */
+	for (size_t i = 0; i < p->nroutes; i++)
+		armed |= watch_route(p, &p->routes[i]);
+	if (armed)
+		return 1;
+	for (size_t i = 0; i < p->nroutes && n < ARRAY_SIZE(fds); i++) {
+		if (p->routes[i].watch_fd >= 0) {
+			who[n] = &p->routes[i];
 			fds[n++] = (struct pollfd){ .fd = p->routes[i].watch_fd, .events = POLLIN };
+		}
+	}
 	int64_t soonest = deadline_ms;
 	for (size_t i = 0; i < p->nroutes; i++) {
 		int64_t ns = p->routes[i].next_stable * 1000;
@@ -167,8 +202,8 @@ static int wait_next(struct pipeline *p, int64_t deadline_ms)
 		/* Let a writer finish a burst before we list the directory. */
 		usleep(50 * 1000);
 		for (nfds_t i = 0; i < n; i++)
-			if (fds[i].revents & POLLIN)
-				transport_local.watch_drain(NULL, fds[i].fd);
+			if ((fds[i].revents & POLLIN) && transport_local.watch_drain(NULL, fds[i].fd))
+				watch_lost(p, who[i]);
 		return 1;
 	}
 	return soonest < deadline_ms && now_ms() >= soonest;
@@ -225,8 +260,7 @@ void pipeline_run(struct pipeline *p)
 		if (*a->reload)
 			reload(p);
 		for (size_t i = 0; i < p->nroutes; i++)
-			if (p->routes[i].r->enabled)
-				watch_route(p, &p->routes[i]);
+			watch_route(p, &p->routes[i]);
 		int64_t start = now_ms();
 		pipeline_cycle(p);
 		int64_t deadline = start + (int64_t)a->cfg.agent.poll_interval * 1000;

@@ -13,6 +13,7 @@ struct route_state {
 	const struct route_config *r;
 	GHashTable *sightings;   /* name → struct sighting: candidates not yet stable */
 	int watch_fd;            /* inotify on a local source, or -1 */
+	int watch_failed;        /* arming it failed (logged once until it works) */
 	int64_t next_stable;     /* earliest time a sighting may become stable, 0 = none */
 	int failed;              /* the last cycle of this route failed */
 };

@@ -279,7 +279,8 @@ static int local_watch(struct tconn *c, const char *dir, int *fd, char *err)
 	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (in < 0)
 		return fail(err, "cannot watch", dir);
-	if (inotify_add_watch(in, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB) < 0) {
+	if (inotify_add_watch(in, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB |
+			      IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0) {
 		int rc = fail(err, "cannot watch", dir);
 		close(in);
 		return rc;
@@ -288,11 +289,23 @@ static int local_watch(struct tconn *c, const char *dir, int *fd, char *err)
 	return 0;
 }
 
-static void local_watch_drain(struct tconn *c, int fd)
+/* Read every pending event; 1 when the directory itself went away: removed
+ * (IN_DELETE_SELF, then IN_IGNORED), moved (IN_MOVE_SELF: the watch would
+ * follow it to its new name) or unmounted. */
+static int local_watch_drain(struct tconn *c, int fd)
 {
-	char buf[8192];
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int lost = 0;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT))
+				lost = 1;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return lost;
 }
 
 const struct transport_ops transport_local = {

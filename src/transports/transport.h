@@ -102,8 +102,10 @@ struct transport_ops {
 	/* Optional: a file descriptor that becomes readable when DIR may have
 	 * changed (inotify for local); NULL when the transport can only be polled. */
 	int (*watch)(struct tconn *c, const char *dir, int *fd, char *err);
-	/* Optional: consume pending notifications on a watch fd. */
-	void (*watch_drain)(struct tconn *c, int fd);
+	/* Optional: consume pending notifications on a watch fd; 1 when the
+	 * directory itself is gone (removed, moved away, unmounted): the caller
+	 * closes the fd and watches the path again once it exists. */
+	int (*watch_drain)(struct tconn *c, int fd);
 
 	/* Optional, for batches on local disks: after defer_sync(c, 1), put and
 	 * rename skip their own fsyncs and the caller calls sync() (one syncfs)
