@@ -1,7 +1,8 @@
 /* Finding new files at a route's source and staging them into the spool. A
  * file is taken when it matches the pattern, is not a dotfile or temporary
  * name, is not in the manifest with the same identity (route, source URI,
- * size, mtime), and is stable: unchanged for stable_seconds (seen twice that
+ * size, mtime; for a local file also inode and mtime in nanoseconds: see
+ * manifest_seen), and is stable: unchanged for stable_seconds (seen twice that
  * far apart, or for a local file an mtime that old), or its done marker
  * exists. Staged files are made durable together and recorded in one
  * transaction per batch. */
@@ -175,6 +176,8 @@ static int stage_one(struct pipeline *p, struct route_state *rs,
 	cd->f.source_uri = source_uri(&r->source, cd->e.name);
 	cd->f.name = cd->e.name;
 	cd->f.mtime = cd->e.mtime;
+	cd->f.mtime_ns = cd->e.mtime_ns;
+	cd->f.ino = cd->e.ino;
 	cd->f.format = r->format;
 	return 0;
 }
@@ -232,7 +235,7 @@ static int wanted(struct pipeline *p, struct route_state *rs, const struct tlist
 	if (r->done_marker && !has_marker(l, e->name, r->done_marker))
 		return 0;
 	char *uri = source_uri(&r->source, e->name);
-	int seen = manifest_seen(&p->a->m, r->name, uri, e->size, e->mtime);
+	int seen = manifest_seen(&p->a->m, r->name, uri, e->size, e->mtime, e->mtime_ns, e->ino);
 	free(uri);
 	if (seen != 0)
 		return 0;

@@ -83,6 +83,15 @@ static const char *const migrations[] = {
 	"  last_ok INTEGER,"
 	"  failures INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT);",
+	/* 3 → 4: a local file is also known by its inode and its mtime in
+	 * nanoseconds. NULL in the rows made before (they keep matching on
+	 * seconds, so an upgrade carries nothing again) and for SFTP files
+	 * (protocol version 3 gives seconds). */
+	"ALTER TABLE files ADD COLUMN mtime_ns INTEGER;"
+	"ALTER TABLE files ADD COLUMN ino INTEGER;"
+	"DROP INDEX files_identity;"
+	"CREATE UNIQUE INDEX files_identity ON files(route, source_uri, size, mtime, "
+	"  ifnull(mtime_ns, 0), ifnull(ino, 0));",
 };
 
 static int db_fail(struct manifest *m, char *err, const char *what)
@@ -168,7 +177,8 @@ static int prepare(struct manifest *m, const char *sql, sqlite3_stmt **st, char 
 static int prepare_common(struct manifest *m, char *err)
 {
 	return prepare(m, "SELECT 1 FROM files WHERE route=?1 AND source_uri=?2 AND size=?3 "
-		       "AND mtime=?4", &m->st_seen, err) != 0 ||
+		       "AND mtime=?4 AND (mtime_ns IS NULL OR ?5 IS NULL OR "
+		       "(mtime_ns=?5 AND ino=?6))", &m->st_seen, err) != 0 ||
 	       prepare(m, "INSERT INTO events(file_id, ts, event, detail) VALUES (?1,?2,?3,?4)",
 		       &m->st_event, err) != 0 ? KA_ERR : 0;
 }
@@ -372,8 +382,17 @@ int manifest_notes(struct manifest *m, const char *event, int64_t *count, char *
 	return rc;
 }
 
+/* Bind V, or NULL when it is 0 (unknown). */
+static void bind_known(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
-		  int64_t size, int64_t mtime)
+		  int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino)
 {
 	sqlite3_stmt *st = m->st_seen;
 	sqlite3_reset(st);
@@ -381,6 +400,8 @@ int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
 	bind_text(st, 2, source_uri);
 	sqlite3_bind_int64(st, 3, size);
 	sqlite3_bind_int64(st, 4, mtime);
+	bind_known(st, 5, mtime_ns);
+	bind_known(st, 6, ino);
 	int r = sqlite3_step(st);
 	sqlite3_reset(st);
 	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : KA_ERR;
@@ -391,8 +412,8 @@ int manifest_add_file(struct manifest *m, struct mfile *f, char *err)
 	TX_BEGIN(m, err);
 	sqlite3_stmt *st = NULL;
 	int rc = prepare(m, "INSERT INTO files(route, source_uri, name, size, mtime, sha256, "
-			 "format, state, spool_path, created, updated) "
-			 "VALUES (?1,?2,?3,?4,?5,?6,?7,'staged',?8,?9,?9)", &st, err);
+			 "format, state, spool_path, created, updated, mtime_ns, ino) "
+			 "VALUES (?1,?2,?3,?4,?5,?6,?7,'staged',?8,?9,?9,?10,?11)", &st, err);
 	if (rc == 0) {
 		int64_t now = now_s();
 		bind_text(st, 1, f->route);
@@ -404,6 +425,8 @@ int manifest_add_file(struct manifest *m, struct mfile *f, char *err)
 		bind_text(st, 7, f->format);
 		bind_text(st, 8, f->spool_path);
 		sqlite3_bind_int64(st, 9, now);
+		bind_known(st, 10, f->mtime_ns);
+		bind_known(st, 11, f->ino);
 		rc = step_done(m, st, err, "recording a file");
 		if (rc == 0) {
 			f->id = sqlite3_last_insert_rowid(m->db);
@@ -519,7 +542,8 @@ static char *col_text(sqlite3_stmt *st, int i)
 }
 
 #define FILE_COLUMNS "id, route, source_uri, name, size, mtime, sha256, format, state, " \
-	"attempts, next_attempt, last_error, spool_path, summary, source_done, created, updated"
+	"attempts, next_attempt, last_error, spool_path, summary, source_done, created, updated, " \
+	"mtime_ns, ino"
 
 static void read_file_row(sqlite3_stmt *st, struct mfile *f)
 {
@@ -542,6 +566,8 @@ static void read_file_row(sqlite3_stmt *st, struct mfile *f)
 	f->source_done = sqlite3_column_int(st, 14);
 	f->created = sqlite3_column_int64(st, 15);
 	f->updated = sqlite3_column_int64(st, 16);
+	f->mtime_ns = sqlite3_column_int64(st, 17);
+	f->ino = sqlite3_column_int64(st, 18);
 }
 
 void mfile_release(struct mfile *f)

@@ -47,7 +47,9 @@ struct mfile {
 	char *source_uri;
 	char *name;
 	int64_t size;
-	int64_t mtime;
+	int64_t mtime;       /* seconds since the epoch */
+	int64_t mtime_ns;    /* local files: nanoseconds since the epoch; 0 = not known */
+	int64_t ino;         /* local files: inode number; 0 = not known */
 	char sha256[SHA256_HEX];
 	char *format;
 	char *state;
@@ -124,9 +126,13 @@ int manifest_begin(struct manifest *m, char *err);
 int manifest_commit(struct manifest *m, char *err);
 void manifest_rollback(struct manifest *m);
 
-/* 1 if a file with this identity is known, 0 if not, negative on error. */
+/* 1 if a file with this identity is known, 0 if not, negative on error.
+ * The identity is (route, source URI, size, mtime in seconds), and for a
+ * local file (MTIME_NS and INO not 0) also its mtime in nanoseconds and
+ * inode; rows recorded without them (SFTP, or before version 4 of the
+ * schema) match on seconds. */
 int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
-		  int64_t size, int64_t mtime);
+		  int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino);
 
 /* Record a newly staged file (state staged); sets f->id. */
 int manifest_add_file(struct manifest *m, struct mfile *f, char *err);

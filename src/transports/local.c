@@ -61,6 +61,15 @@ static enum tentry_type mode_type(mode_t m)
 	return S_ISREG(m) ? TENTRY_FILE : S_ISDIR(m) ? TENTRY_DIR : TENTRY_OTHER;
 }
 
+/* What tells one local file from another under the same name: the inode
+ * and the mtime to the nanosecond (not ctime: a chmod or a backup tool
+ * reading the file must not make it new). */
+static void set_identity(struct tentry *e, const struct stat *st)
+{
+	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	e->ino = (int64_t)st->st_ino;
+}
+
 static int local_list(struct tconn *c, const char *dir, struct tlist *out, char *err)
 {
 	DIR *d = opendir(dir);
@@ -77,6 +86,7 @@ static int local_list(struct tconn *c, const char *dir, struct tlist *out, char 
 			continue;  /* removed since readdir: not a candidate */
 		tlist_add(out, de->d_name, (int64_t)st.st_size, (int64_t)st.st_mtime,
 			  mode_type(st.st_mode));
+		set_identity(&out->v[out->n - 1], &st);
 		errno = 0;
 	}
 	int rc = errno ? fail(err, "cannot list", dir) : 0;
@@ -93,6 +103,7 @@ static int local_stat(struct tconn *c, const char *path, struct tentry *out, cha
 	out->size = (int64_t)st.st_size;
 	out->mtime = (int64_t)st.st_mtime;
 	out->type = mode_type(st.st_mode);
+	set_identity(out, &st);
 	return 0;
 }
 

@@ -22,6 +22,8 @@ struct tentry {
 	int64_t size;
 	int64_t mtime;       /* seconds since the epoch */
 	enum tentry_type type;
+	int64_t mtime_ns;    /* nanoseconds since the epoch; 0 when only seconds are known */
+	int64_t ino;         /* inode number; 0 when unknown (not a local file) */
 };
 
 struct tlist {
@@ -75,7 +77,8 @@ struct transport_ops {
 	/* Entries of DIR (without "." and ".."). KA_NOENT if DIR does not exist. */
 	int (*list)(struct tconn *c, const char *dir, struct tlist *out, char *err);
 
-	/* Size, mtime and type of PATH; KA_NOENT if absent. */
+	/* Size, mtime and type of PATH (and mtime_ns and ino where known: the
+	 * caller zeroes OUT first); KA_NOENT if absent. */
 	int (*stat)(struct tconn *c, const char *path, struct tentry *out, char *err);
 
 	/* Fetch PATH's bytes into TO. */

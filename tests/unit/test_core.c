@@ -194,11 +194,11 @@ static void test_manifest_lifecycle(void **state)
 	struct mfile f = { .route = "r", .source_uri = "/in/a.csv", .name = "a.csv", .size = 3,
 			   .mtime = 100, .spool_path = "/spool/x", .format = "text" };
 	snprintf(f.sha256, sizeof(f.sha256), "%064d", 0);
-	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 0);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100, 0, 0), 0);
 	assert_int_equal(manifest_add_file(&m, &f, err), 0);
 	assert_true(f.id > 0);
-	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 1);
-	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 4, 100), 0);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100, 0, 0), 1);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 4, 100, 0, 0), 0);
 	/* The same identity cannot be recorded twice. */
 	struct mfile dup = f;
 	assert_int_not_equal(manifest_add_file(&m, &dup, err), 0);
@@ -249,7 +249,7 @@ static void test_manifest_lifecycle(void **state)
 	manifest_close(&m);
 	/* Reopening an existing manifest keeps its rows (migrations are idempotent). */
 	assert_int_equal(manifest_open(&m, db, err), 0);
-	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 1);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100, 0, 0), 1);
 	manifest_close(&m);
 	free(db);
 	rm_rf(dir);
