@@ -86,12 +86,14 @@ static const char *const migrations[] = {
 	/* 3 → 4: a local file is also known by its inode and its mtime in
 	 * nanoseconds. NULL in the rows made before (they keep matching on
 	 * seconds, so an upgrade carries nothing again) and for SFTP files
-	 * (protocol version 3 gives seconds). */
+	 * (protocol version 3 gives seconds). Routes keep the entries their
+	 * last cycle skipped, by reason ("directory=1 pattern=3"). */
 	"ALTER TABLE files ADD COLUMN mtime_ns INTEGER;"
 	"ALTER TABLE files ADD COLUMN ino INTEGER;"
 	"DROP INDEX files_identity;"
 	"CREATE UNIQUE INDEX files_identity ON files(route, source_uri, size, mtime, "
-	"  ifnull(mtime_ns, 0), ifnull(ino, 0));",
+	"  ifnull(mtime_ns, 0), ifnull(ino, 0));"
+	"ALTER TABLE routes ADD COLUMN skipped TEXT;",
 };
 
 static int db_fail(struct manifest *m, char *err, const char *what)
@@ -795,20 +797,22 @@ char *manifest_shipments(struct manifest *m, int64_t file_id)
 }
 
 int manifest_route_cycle(struct manifest *m, const char *route, int ok, const char *error,
-			 char *err)
+			 const char *skipped, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare(m, "INSERT INTO routes(route, last_cycle, last_ok, last_error, failures) "
-			 "VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, CASE WHEN ?3 THEN 0 ELSE 1 END) "
+	int rc = prepare(m, "INSERT INTO routes(route, last_cycle, last_ok, last_error, failures, "
+			 "skipped) VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, "
+			 "CASE WHEN ?3 THEN 0 ELSE 1 END, ?5) "
 			 "ON CONFLICT(route) DO UPDATE SET last_cycle=?2, "
 			 "last_ok=CASE WHEN ?3 THEN ?2 ELSE last_ok END, last_error=?4, "
-			 "failures=CASE WHEN ?3 THEN 0 ELSE failures+1 END", &st, err);
+			 "failures=CASE WHEN ?3 THEN 0 ELSE failures+1 END, skipped=?5", &st, err);
 	if (rc != 0)
 		return rc;
 	bind_text(st, 1, route);
 	sqlite3_bind_int64(st, 2, now_s());
 	sqlite3_bind_int(st, 3, ok);
 	bind_text(st, 4, ok ? NULL : error);
+	bind_text(st, 5, skipped);
 	return step_done(m, st, err, "recording a cycle");
 }
 
@@ -928,8 +932,8 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 			s->next_retry = next;
 	}
 	sqlite3_reset(st);
-	rc = prepare(m, "SELECT route, last_cycle, last_ok, last_error, failures FROM routes",
-		     &st, err);
+	rc = prepare(m, "SELECT route, last_cycle, last_ok, last_error, failures, skipped "
+		     "FROM routes", &st, err);
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -940,6 +944,7 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 		s->last_ok = sqlite3_column_int64(st, 2);
 		s->last_error = col_text(st, 3);
 		s->failures = sqlite3_column_int(st, 4);
+		s->skipped = col_text(st, 5);
 	}
 	sqlite3_reset(st);
 	return 0;
@@ -955,6 +960,7 @@ void mroute_status_free(struct mroute_status *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].route);
 		free(v[i].last_error);
+		free(v[i].skipped);
 	}
 	free(v);
 }

@@ -97,6 +97,8 @@ struct mroute_status {
 	int64_t last_ok;
 	char *last_error;
 	int failures;        /* cycles failed in a row (0 after a good one) */
+	char *skipped;       /* entries the last cycle skipped: "directory=1 pattern=3";
+			      * "" none, NULL not listed */
 };
 
 /* A remote as the cycles found it: each cycle that used it is an attempt. */
@@ -198,9 +200,10 @@ int manifest_seen_content(struct manifest *m, const char *route, const char *nam
 			  const char *sha256);
 
 /* The end of a cycle of ROUTE: OK or the error that stopped it (which
- * counts one more failure in a row; OK resets the count). */
+ * counts one more failure in a row; OK resets the count), and what its
+ * listing skipped (route_skipped_text; NULL when it did not list). */
 int manifest_route_cycle(struct manifest *m, const char *route, int ok, const char *error,
-			 char *err);
+			 const char *skipped, char *err);
 /* A cycle's attempt at REMOTE: OK, or the ERROR it failed with. */
 int manifest_remote_attempt(struct manifest *m, const char *remote, int ok, const char *error,
 			    char *err);

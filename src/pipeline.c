@@ -22,6 +22,7 @@ int pipeline_init(struct pipeline *p, struct app *a)
 		struct route_state *rs = &p->routes[i];
 		rs->r = &a->cfg.routes[i];
 		rs->sightings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		rs->skipped_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		rs->watch_fd = -1;
 	}
 	return 0;
@@ -31,6 +32,7 @@ void pipeline_release(struct pipeline *p)
 {
 	for (size_t i = 0; i < p->nroutes; i++) {
 		g_hash_table_destroy(p->routes[i].sightings);
+		g_hash_table_destroy(p->routes[i].skipped_names);
 		if (p->routes[i].watch_fd >= 0)
 			close(p->routes[i].watch_fd);
 	}
@@ -82,6 +84,7 @@ static void cycle_route(struct pipeline *p, struct route_state *rs)
 	struct app *a = p->a;
 	char err[ERRLEN], q[1024];
 	const char *stage = "discover";
+	rs->listed = 0;
 	int rc = route_discover(p, rs, err);
 	if (rc == 0 || rc == KA_NOENT) {
 		/* Due files are worked on even when the source is unreachable. */
@@ -103,7 +106,9 @@ static void cycle_route(struct pipeline *p, struct route_state *rs)
 			  rs->r->name, stage, log_quote(err, q, sizeof(q)));
 	}
 	char merr[ERRLEN];
-	manifest_route_cycle(&a->m, rs->r->name, rc == 0, rc ? err : NULL, merr);
+	char *skipped = route_skipped_text(rs);
+	manifest_route_cycle(&a->m, rs->r->name, rc == 0, rc ? err : NULL, skipped, merr);
+	free(skipped);
 }
 
 /* One attempt for each remote the cycle used: failed when a connection to

@@ -9,6 +9,11 @@
 
 struct progress;
 
+/* Why a listed entry is not taken (discover.c), counted per cycle for
+ * status and logged at debug level. */
+enum skip_reason { SKIP_DIRECTORY, SKIP_SYMLINK, SKIP_SPECIAL, SKIP_TEMP_NAME, SKIP_PATTERN,
+		   SKIP_REASONS };
+
 struct route_state {
 	const struct route_config *r;
 	GHashTable *sightings;   /* name → struct sighting: candidates not yet stable */
@@ -16,6 +21,10 @@ struct route_state {
 	int watch_failed;        /* arming it failed (logged once until it works) */
 	int64_t next_stable;     /* earliest time a sighting may become stable, 0 = none */
 	int failed;              /* the last cycle of this route failed */
+	int listed;              /* this cycle listed the source: skipped[] is its count */
+	int64_t skipped[SKIP_REASONS];
+	GHashTable *skipped_names;  /* "reason/name" → listing that last skipped it */
+	unsigned listing;        /* listings so far */
 };
 
 struct cycle_stats {
@@ -61,6 +70,11 @@ int route_discover_mail(struct pipeline *p, struct route_state *rs,
 /* Copy a rejected file and its error report into the route's quarantine. */
 int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 			const struct mfile *f, const struct parse_result *res, char *err);
+
+/* The last cycle's skipped entries as "directory=1 pattern=3" (only the
+ * reasons that occurred; "" for none), or NULL when it did not list the
+ * source. Caller frees. */
+char *route_skipped_text(const struct route_state *rs);
 
 /* "REMOTE:/dir/name" or "/dir/name": a file's identity at its source. */
 char *source_uri(const struct endpoint *src, const char *name);

@@ -58,7 +58,8 @@ static void local_close(struct tconn *c)
 
 static enum tentry_type mode_type(mode_t m)
 {
-	return S_ISREG(m) ? TENTRY_FILE : S_ISDIR(m) ? TENTRY_DIR : TENTRY_OTHER;
+	return S_ISREG(m) ? TENTRY_FILE : S_ISDIR(m) ? TENTRY_DIR
+		: S_ISLNK(m) ? TENTRY_LINK : TENTRY_OTHER;
 }
 
 /* What tells one local file from another under the same name: the inode

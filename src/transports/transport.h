@@ -12,10 +12,12 @@
 #include "../diag.h"
 #include "../log.h"
 
-/* TENTRY_BADNAME: a name that cannot even be asked for again (a NUL byte or
+/* TENTRY_LINK: a symbolic link (never followed); TENTRY_OTHER: a FIFO, a
+ * socket, a device, or a type the server did not say.
+ * TENTRY_BADNAME: a name that cannot even be asked for again (a NUL byte or
  * a '/' in it, sent by a hostile or broken server); its name is shown with
  * each NUL as "%00", and the pipeline only records that it saw it. */
-enum tentry_type { TENTRY_FILE = 0, TENTRY_DIR, TENTRY_OTHER, TENTRY_BADNAME };
+enum tentry_type { TENTRY_FILE = 0, TENTRY_DIR, TENTRY_OTHER, TENTRY_BADNAME, TENTRY_LINK };
 
 struct tentry {
 	char *name;          /* last path component, as the server wrote it */

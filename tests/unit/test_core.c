@@ -266,7 +266,7 @@ static void test_manifest_failures_in_a_row(void **state)
 	char err[ERRLEN];
 	assert_int_equal(manifest_open(&m, db, err), 0);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(manifest_route_cycle(&m, "r", 0, "down", err), 0);
+		assert_int_equal(manifest_route_cycle(&m, "r", 0, "down", NULL, err), 0);
 		assert_int_equal(manifest_remote_attempt(&m, "srv", 0, "refused", err), 0);
 	}
 	assert_int_equal(manifest_remote_attempt(&m, "other", 1, NULL, err), 0);
@@ -289,7 +289,7 @@ static void test_manifest_failures_in_a_row(void **state)
 	assert_string_equal(mv[1].last_error, "refused");
 	mremote_status_free(mv, mn);
 	/* One good cycle and one good attempt start the count again. */
-	assert_int_equal(manifest_route_cycle(&m, "r", 1, NULL, err), 0);
+	assert_int_equal(manifest_route_cycle(&m, "r", 1, NULL, NULL, err), 0);
 	assert_int_equal(manifest_remote_attempt(&m, "srv", 1, "ignored", err), 0);
 	assert_int_equal(manifest_status(&m, &rv, &rn, err), 0);
 	assert_int_equal(rv[0].failures, 0);
