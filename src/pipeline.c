@@ -57,12 +57,13 @@ static int watch_route(struct pipeline *p, struct route_state *rs)
 	if (t->watch(c, dir, &rs->watch_fd, err) != 0) {
 		rs->watch_fd = -1;
 		if (!rs->watch_failed)
-			log_event(&p->a->lg, LOG_INFO, "watch_failed", "route=%s error=%s",
-				  rs->r->name, log_quote(err, q, sizeof(q)));
+			log_event(&p->a->lg, rs->watch_lost ? LOG_INFO : LOG_DEBUG, "watch_failed",
+				  "route=%s error=%s", rs->r->name, log_quote(err, q, sizeof(q)));
 		rs->watch_failed = 1;
 		return 0;
 	}
 	rs->watch_failed = 0;
+	rs->watch_lost = 0;
 	log_event(&p->a->lg, LOG_INFO, "watch_armed", "route=%s dir=%s", rs->r->name,
 		  log_quote(dir, q, sizeof(q)));
 	return 1;
@@ -75,6 +76,7 @@ static void watch_lost(struct pipeline *p, struct route_state *rs)
 	char q[1024];
 	close(rs->watch_fd);
 	rs->watch_fd = -1;
+	rs->watch_lost = 1;
 	log_event(&p->a->lg, LOG_WARN, "watch_lost", "route=%s dir=%s", rs->r->name,
 		  log_quote(rs->r->source.path, q, sizeof(q)));
 }
@@ -181,11 +183,12 @@ static int wait_next(struct pipeline *p, int64_t deadline_ms)
 	struct route_state *who[64];
 	nfds_t n = 0;
 	int armed = 0;
-	/* A source without a watch (its directory was gone) is tried again
-	 * every wait, so the delay after it comes back is a second, not a
-	 * poll interval; a cycle then lists what arrived in between. */
+	/* A source whose watch was lost (its directory went away) is tried
+	 * again every wait, so the delay after it comes back is a second, not
+	 * a poll interval; a cycle then lists what arrived in between. */
 	for (size_t i = 0; i < p->nroutes; i++)
-		armed |= watch_route(p, &p->routes[i]);
+		if (p->routes[i].watch_lost)
+			armed |= watch_route(p, &p->routes[i]);
 	if (armed)
 		return 1;
 	for (size_t i = 0; i < p->nroutes && n < ARRAY_SIZE(fds); i++) {

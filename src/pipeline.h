@@ -19,6 +19,7 @@ struct route_state {
 	GHashTable *sightings;   /* name → struct sighting: candidates not yet stable */
 	int watch_fd;            /* inotify on a local source, or -1 */
 	int watch_failed;        /* arming it failed (logged once until it works) */
+	int watch_lost;          /* its directory went away: try to watch it at every wait */
 	int64_t next_stable;     /* earliest time a sighting may become stable, 0 = none */
 	int failed;              /* the last cycle of this route failed */
 	int listed;              /* this cycle listed the source: skipped[] is its count */
