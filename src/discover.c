@@ -327,12 +327,21 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 	rs->listed = 1;
 	rs->listing++;
 	memset(rs->skipped, 0, sizeof(rs->skipped));
-	size_t batch = (size_t)p->a->cfg.agent.batch_size, n = 0;
-	struct candidate *v = xcalloc(batch, sizeof(*v));
+	/* Grown as candidates come: most listings of most routes have none,
+	 * and a batch-sized array per route and cycle costs an mmap each. */
+	size_t batch = (size_t)p->a->cfg.agent.batch_size, n = 0, cap = 0;
+	struct candidate *v = NULL;
 	int64_t now = now_s();
 	for (size_t i = 0; i < l.n && rc == 0 && !*p->a->stop; i++) {
 		if (!wanted(p, rs, &l, &l.v[i], now))
 			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (cap > batch)
+				cap = batch;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		memset(&v[n], 0, sizeof(v[n]));
 		v[n].e = l.v[i];
 		int src = stage_one(p, rs, t, c, &v[n], err);
 		if (src == 0) {

@@ -231,8 +231,8 @@ int manifest_open_readonly(struct manifest *m, const char *path, char *err)
 	memset(m, 0, sizeof(*m));
 	m->path = xstrdup(path);
 	int v = 0, rc = KA_ERR, latest = (int)ARRAY_SIZE(migrations);
-	if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-				   NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		rc = readonly_fail(m, err);
 	} else if (sqlite3_busy_timeout(m->db, 10000) != SQLITE_OK ||
 		   user_version(m, &v, err) != 0) {
