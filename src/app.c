@@ -50,6 +50,33 @@ int app_lock(struct app *a)
 	return 0;
 }
 
+/* Only the commands that run cycles (NEED_LOCK) create the manifest; the
+ * others need it to exist, and the read-only ones never write to it. */
+static int open_manifest(struct app *a, int needs)
+{
+	char err[ERRLEN];
+	const char *path = a->cfg.agent.manifest;
+	if (!(needs & NEED_LOCK) && access(path, F_OK) != 0) {
+		fprintf(stderr, "kargo-agent: %s: %s: no manifest there (no cycle has run yet, or "
+			"`manifest =` in %s names the wrong file)\n", path, strerror(errno),
+			a->config_path);
+		return EX_NOINPUT;
+	}
+	if (needs & NEED_LOCK) {
+		mkdir_parents(path);
+		int rc = app_lock(a);
+		if (rc != 0)
+			return rc;
+	}
+	int rc = (needs & NEED_READONLY) ? manifest_open_readonly(&a->m, path, err)
+					 : manifest_open(&a->m, path, err);
+	if (rc != 0) {
+		fprintf(stderr, "kargo-agent: %s\n", err);
+		return rc == KA_TRANSIENT ? EX_TEMPFAIL : EX_IOERR;
+	}
+	return 0;
+}
+
 int app_open(struct app *a, const char *config_path, int needs)
 {
 	char err[ERRLEN];
@@ -74,16 +101,9 @@ int app_open(struct app *a, const char *config_path, int needs)
 	const char *crash = getenv("KARGO_AGENT_CRASH_AT");
 	a->crash_at = crash && *crash ? crash : NULL;
 	if (needs & NEED_MANIFEST) {
-		mkdir_parents(a->cfg.agent.manifest);
-		if (needs & NEED_LOCK) {
-			int rc = app_lock(a);
-			if (rc != 0)
-				return rc;
-		}
-		if (manifest_open(&a->m, a->cfg.agent.manifest, err) != 0) {
-			fprintf(stderr, "kargo-agent: %s\n", err);
-			return EX_IOERR;
-		}
+		int rc = open_manifest(a, needs);
+		if (rc != 0)
+			return rc;
 	}
 	if (needs & NEED_SPOOL) {
 		if (spool_open(&a->spool, a->cfg.agent.spool_dir, err) != 0) {

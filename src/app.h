@@ -25,9 +25,10 @@ struct app {
 };
 
 enum app_needs {
-	NEED_MANIFEST = 1,   /* open (and create) the manifest */
+	NEED_MANIFEST = 1,   /* open the manifest (created only with NEED_LOCK) */
 	NEED_SPOOL = 2,      /* open (and create) the spool */
 	NEED_LOCK = 4,       /* be the only process running cycles on this manifest */
+	NEED_READONLY = 8,   /* with NEED_MANIFEST: read it only (status, list, show, verify) */
 };
 
 /* Load the config and open what NEEDS asks for. Returns 0 or a sysexits

@@ -1,7 +1,8 @@
 /* Finding new files at a route's source and staging them into the spool. A
  * file is taken when it matches the pattern, is not a dotfile or temporary
  * name, is not in the manifest with the same identity (route, source URI,
- * size, mtime), and is stable: unchanged for stable_seconds (seen twice that
+ * size, mtime; for a local file also inode and mtime in nanoseconds: see
+ * manifest_seen), and is stable: unchanged for stable_seconds (seen twice that
  * far apart, or for a local file an mtime that old), or its done marker
  * exists. Staged files are made durable together and recorded in one
  * transaction per batch. */
@@ -45,6 +46,60 @@ char *source_path(const struct endpoint *src, const char *name)
 static int is_temp_name(const struct route_config *r, const char *name)
 {
 	return route_skips_name(r, name);
+}
+
+static const char *const skip_names[SKIP_REASONS] = {
+	"directory", "symlink", "special", "temp_name", "pattern",
+};
+
+/* Why entry E is not a candidate of route R, or -1 when it may be one. */
+static int skip_reason(const struct route_config *r, const struct tentry *e)
+{
+	switch (e->type) {
+	case TENTRY_DIR: return SKIP_DIRECTORY;
+	case TENTRY_LINK: return SKIP_SYMLINK;
+	case TENTRY_OTHER: return SKIP_SPECIAL;
+	default: break;
+	}
+	if (is_temp_name(r, e->name))
+		return SKIP_TEMP_NAME;
+	return name_matches(r->pattern, e->name) ? -1 : SKIP_PATTERN;
+}
+
+/* Count a skipped entry, and log it at debug level when the previous
+ * listing did not skip it for the same reason: once per name and reason
+ * while it stays, again if it goes and comes back. */
+static void note_skipped(struct pipeline *p, struct route_state *rs, const struct tentry *e,
+			 int why)
+{
+	char *key = g_strdup_printf("%s/%s", skip_names[why], e->name);
+	rs->skipped[why]++;
+	if (!g_hash_table_contains(rs->skipped_names, key)) {  /* holds the last listing's */
+		char q[1100];
+		log_event(&p->a->lg, LOG_DEBUG, "skipped", "route=%s name=%s reason=%s",
+			  rs->r->name, log_quote(e->name, q, sizeof(q)), skip_names[why]);
+	}
+	g_hash_table_replace(rs->skipped_names, key, GUINT_TO_POINTER(rs->listing));
+}
+
+static gboolean skipped_before(gpointer key, gpointer value, gpointer listing)
+{
+	(void)key;
+	return value != listing;
+}
+
+char *route_skipped_text(const struct route_state *rs)
+{
+	if (!rs->listed)
+		return NULL;
+	char buf[256] = "";
+	size_t len = 0;
+	for (int i = 0; i < SKIP_REASONS; i++)
+		if (rs->skipped[i] && len < sizeof(buf))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s=%lld",
+						len ? " " : "", skip_names[i],
+						(long long)rs->skipped[i]);
+	return xstrdup(buf);
 }
 
 /* Why NAME must not become a local name (and so is left at the source), or
@@ -169,6 +224,8 @@ static int stage_one(struct pipeline *p, struct route_state *rs,
 	cd->f.source_uri = source_uri(&r->source, cd->e.name);
 	cd->f.name = cd->e.name;
 	cd->f.mtime = cd->e.mtime;
+	cd->f.mtime_ns = cd->e.mtime_ns;
+	cd->f.ino = cd->e.ino;
 	cd->f.format = r->format;
 	return 0;
 }
@@ -216,8 +273,13 @@ static int wanted(struct pipeline *p, struct route_state *rs, const struct tlist
 		note_unsafe(p, r, e, name_unsafe(e));
 		return 0;
 	}
-	if (e->type != TENTRY_FILE || is_temp_name(r, e->name) || !name_matches(r->pattern, e->name))
+	if (r->done_marker && ends_with(e->name, r->done_marker))
+		return 0;  /* a done marker goes with its file */
+	int skip = skip_reason(r, e);
+	if (skip >= 0) {
+		note_skipped(p, rs, e, skip);
 		return 0;
+	}
 	const char *why = name_unsafe(e);
 	if (why) {
 		note_unsafe(p, r, e, why);
@@ -226,7 +288,7 @@ static int wanted(struct pipeline *p, struct route_state *rs, const struct tlist
 	if (r->done_marker && !has_marker(l, e->name, r->done_marker))
 		return 0;
 	char *uri = source_uri(&r->source, e->name);
-	int seen = manifest_seen(&p->a->m, r->name, uri, e->size, e->mtime);
+	int seen = manifest_seen(&p->a->m, r->name, uri, e->size, e->mtime, e->mtime_ns, e->ino);
 	free(uri);
 	if (seen != 0)
 		return 0;
@@ -256,12 +318,24 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 		return rc;
 	}
 	rs->next_stable = 0;
-	size_t batch = (size_t)p->a->cfg.agent.batch_size, n = 0;
-	struct candidate *v = xcalloc(batch, sizeof(*v));
+	rs->listed = 1;
+	rs->listing++;
+	memset(rs->skipped, 0, sizeof(rs->skipped));
+	/* Grown as candidates come: most listings of most routes have none,
+	 * and a batch-sized array per route and cycle costs an mmap each. */
+	size_t batch = (size_t)p->a->cfg.agent.batch_size, n = 0, cap = 0;
+	struct candidate *v = NULL;
 	int64_t now = now_s();
 	for (size_t i = 0; i < l.n && rc == 0 && !*p->a->stop; i++) {
 		if (!wanted(p, rs, &l, &l.v[i], now))
 			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if (cap > batch)
+				cap = batch;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		memset(&v[n], 0, sizeof(v[n]));
 		v[n].e = l.v[i];
 		int src = stage_one(p, rs, t, c, &v[n], err);
 		if (src == 0) {
@@ -287,6 +361,9 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 		rc = brc;
 		snprintf(err, ERRLEN, "%s", berr);
 	}
+	/* Names no longer skipped are forgotten: logged again if they return. */
+	g_hash_table_foreach_remove(rs->skipped_names, skipped_before,
+				    GUINT_TO_POINTER(rs->listing));
 	free(v);
 	tlist_release(&l);
 	return rc;

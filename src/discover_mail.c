@@ -59,7 +59,7 @@ static int reject_message(struct pipeline *p, const struct route_config *r,
 	snprintf(name, sizeof(name), "message-%u.eml", uid);
 	struct mfile f = { .route = r->name, .name = name, .format = "message" };
 	f.source_uri = payload_uri(r, mb, uid, "0");
-	int rc = manifest_seen(&a->m, r->name, f.source_uri, (int64_t)len, 0);
+	int rc = manifest_seen(&a->m, r->name, f.source_uri, (int64_t)len, 0, 0, 0);
 	if (rc != 0) {
 		free(f.source_uri);
 		return rc < 0 ? KA_ERR : 0;
@@ -100,7 +100,7 @@ static int stage_payload(struct pipeline *p, const struct route_config *r,
 	struct app *a = p->a;
 	struct mfile f = { .route = r->name, .name = pl->name, .format = r->format };
 	f.source_uri = payload_uri(r, mb, uid, pl->part_path);
-	int rc = manifest_seen(&a->m, r->name, f.source_uri, (int64_t)pl->len, 0);
+	int rc = manifest_seen(&a->m, r->name, f.source_uri, (int64_t)pl->len, 0, 0, 0);
 	if (rc == 0)
 		rc = stage_bytes(p, pl->data, pl->len, &f, err);
 	if (rc == 0 && mb->rescan && manifest_seen_content(&a->m, r->name, pl->name, f.sha256) == 1)

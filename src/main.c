@@ -46,10 +46,12 @@ static const struct command commands[] = {
 	  "A dead file resent to its own destinations is completed as a cycle would "
 	  "(delivered, done, source finished); that takes the manifest's lock (exit 75 "
 	  "while run, once or retry holds it).\n"
-	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 74 its spool "
-	  "copy did not match its sha256 (then corrupt), 69 a destination failed or the "
-	  "failures differ.",
-	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M] "
+	  "A --to directory must exist unless --mkdir is given.\n"
+	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 73 the --to "
+	  "directory is missing, 74 its spool copy did not match its sha256 (then corrupt), "
+	  "69 a destination failed or the failures differ.",
+	  "resend ID... | --shipment ID | --route R --since T  [--to DEST [--mkdir]] "
+	  "[--on-exists M] "
 	  "[--no-progress]" },
 	{ "retry", cmd_retry, "Put dead (and corrupt) files back in the queue once the cause "
 	  "is fixed: pending, attempts reset, due now; the next once or cycle of run "

@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "common.h"
@@ -82,6 +83,17 @@ static const char *const migrations[] = {
 	"  last_ok INTEGER,"
 	"  failures INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT);",
+	/* 3 → 4: a local file is also known by its inode and its mtime in
+	 * nanoseconds. NULL in the rows made before (they keep matching on
+	 * seconds, so an upgrade carries nothing again) and for SFTP files
+	 * (protocol version 3 gives seconds). Routes keep the entries their
+	 * last cycle skipped, by reason ("directory=1 pattern=3"). */
+	"ALTER TABLE files ADD COLUMN mtime_ns INTEGER;"
+	"ALTER TABLE files ADD COLUMN ino INTEGER;"
+	"DROP INDEX files_identity;"
+	"CREATE UNIQUE INDEX files_identity ON files(route, source_uri, size, mtime, "
+	"  ifnull(mtime_ns, 0), ifnull(ino, 0));"
+	"ALTER TABLE routes ADD COLUMN skipped TEXT;",
 };
 
 static int db_fail(struct manifest *m, char *err, const char *what)
@@ -108,9 +120,11 @@ static int user_version(struct manifest *m, int *v, char *err)
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(m->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(m, err, "reading the schema version");
-	*v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	int r = sqlite3_step(st);
+	*v = r == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	int rc = r == SQLITE_ROW ? 0 : db_fail(m, err, "reading the schema version");
 	sqlite3_finalize(st);
-	return 0;
+	return rc;
 }
 
 static int migrate(struct manifest *m, char *err)
@@ -161,6 +175,16 @@ static int prepare(struct manifest *m, const char *sql, sqlite3_stmt **st, char 
 	return 0;
 }
 
+/* The statements every open manifest keeps ready. */
+static int prepare_common(struct manifest *m, char *err)
+{
+	return prepare(m, "SELECT 1 FROM files WHERE route=?1 AND source_uri=?2 AND size=?3 "
+		       "AND mtime=?4 AND (mtime_ns IS NULL OR ?5 IS NULL OR "
+		       "(mtime_ns=?5 AND ino=?6))", &m->st_seen, err) != 0 ||
+	       prepare(m, "INSERT INTO events(file_id, ts, event, detail) VALUES (?1,?2,?3,?4)",
+		       &m->st_event, err) != 0 ? KA_ERR : 0;
+}
+
 int manifest_open(struct manifest *m, const char *path, char *err)
 {
 	memset(m, 0, sizeof(*m));
@@ -171,18 +195,62 @@ int manifest_open(struct manifest *m, const char *path, char *err)
 		manifest_close(m);
 		return KA_ERR;
 	}
+	/* Keep the -wal and -shm files when the last connection closes: a
+	 * reader that may not create files in the directory (status run by a
+	 * monitoring user) can open a WAL database only when they exist. */
+	int persist = 1;
+	sqlite3_file_control(m->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	sqlite3_busy_timeout(m->db, 10000);
 	if (exec(m, "PRAGMA journal_mode=WAL", err) != 0 ||
 	    exec(m, "PRAGMA synchronous=NORMAL", err) != 0 ||
 	    exec(m, "PRAGMA foreign_keys=ON", err) != 0 || migrate(m, err) != 0 ||
-	    prepare(m, "SELECT 1 FROM files WHERE route=?1 AND source_uri=?2 AND size=?3 "
-		    "AND mtime=?4", &m->st_seen, err) != 0 ||
-	    prepare(m, "INSERT INTO events(file_id, ts, event, detail) VALUES (?1,?2,?3,?4)",
-		    &m->st_event, err) != 0) {
+	    prepare_common(m, err) != 0) {
 		manifest_close(m);
 		return KA_ERR;
 	}
 	return 0;
+}
+
+/* Why a read-only open failed, with what the reader can do about it. */
+static int readonly_fail(struct manifest *m, char *err)
+{
+	int code = sqlite3_errcode(m->db);
+	char *shm = xasprintf("%s-shm", m->path);
+	if (code == SQLITE_CANTOPEN && access(m->path, F_OK) == 0 && access(shm, F_OK) != 0)
+		snprintf(err, ERRLEN, "%s: cannot read the manifest: its -wal and -shm files are "
+			 "missing and this user may not create them; they are made by the next "
+			 "`kargo-agent once` or `run` and then kept", m->path);
+	else
+		db_fail(m, err, "cannot read the manifest");
+	free(shm);
+	return code == SQLITE_BUSY ? KA_TRANSIENT : KA_ERR;
+}
+
+int manifest_open_readonly(struct manifest *m, const char *path, char *err)
+{
+	memset(m, 0, sizeof(*m));
+	m->path = xstrdup(path);
+	int v = 0, rc = KA_ERR, latest = (int)ARRAY_SIZE(migrations);
+	if (sqlite3_open_v2(path, &m->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		rc = readonly_fail(m, err);
+	} else if (sqlite3_busy_timeout(m->db, 10000) != SQLITE_OK ||
+		   user_version(m, &v, err) != 0) {
+		rc = readonly_fail(m, err);
+	} else if (v > latest) {
+		snprintf(err, ERRLEN, "%s: schema version %d is newer than this kargo-agent "
+			 "understands (%d); upgrade kargo-agent", path, v, latest);
+	} else if (v < latest) {
+		/* Only a writer migrates; reading an older schema would misread it. */
+		snprintf(err, ERRLEN, "%s: schema version %d is older than this kargo-agent's "
+			 "(%d); the next `kargo-agent once` or `run` upgrades it", path, v, latest);
+		rc = KA_TRANSIENT;
+	} else {
+		rc = prepare_common(m, err);
+	}
+	if (rc != 0)
+		manifest_close(m);
+	return rc;
 }
 
 void manifest_close(struct manifest *m)
@@ -316,8 +384,17 @@ int manifest_notes(struct manifest *m, const char *event, int64_t *count, char *
 	return rc;
 }
 
+/* Bind V, or NULL when it is 0 (unknown). */
+static void bind_known(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
 int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
-		  int64_t size, int64_t mtime)
+		  int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino)
 {
 	sqlite3_stmt *st = m->st_seen;
 	sqlite3_reset(st);
@@ -325,6 +402,8 @@ int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
 	bind_text(st, 2, source_uri);
 	sqlite3_bind_int64(st, 3, size);
 	sqlite3_bind_int64(st, 4, mtime);
+	bind_known(st, 5, mtime_ns);
+	bind_known(st, 6, ino);
 	int r = sqlite3_step(st);
 	sqlite3_reset(st);
 	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : KA_ERR;
@@ -335,8 +414,8 @@ int manifest_add_file(struct manifest *m, struct mfile *f, char *err)
 	TX_BEGIN(m, err);
 	sqlite3_stmt *st = NULL;
 	int rc = prepare(m, "INSERT INTO files(route, source_uri, name, size, mtime, sha256, "
-			 "format, state, spool_path, created, updated) "
-			 "VALUES (?1,?2,?3,?4,?5,?6,?7,'staged',?8,?9,?9)", &st, err);
+			 "format, state, spool_path, created, updated, mtime_ns, ino) "
+			 "VALUES (?1,?2,?3,?4,?5,?6,?7,'staged',?8,?9,?9,?10,?11)", &st, err);
 	if (rc == 0) {
 		int64_t now = now_s();
 		bind_text(st, 1, f->route);
@@ -348,6 +427,8 @@ int manifest_add_file(struct manifest *m, struct mfile *f, char *err)
 		bind_text(st, 7, f->format);
 		bind_text(st, 8, f->spool_path);
 		sqlite3_bind_int64(st, 9, now);
+		bind_known(st, 10, f->mtime_ns);
+		bind_known(st, 11, f->ino);
 		rc = step_done(m, st, err, "recording a file");
 		if (rc == 0) {
 			f->id = sqlite3_last_insert_rowid(m->db);
@@ -545,7 +626,8 @@ static char *col_text(sqlite3_stmt *st, int i)
 }
 
 #define FILE_COLUMNS "id, route, source_uri, name, size, mtime, sha256, format, state, " \
-	"attempts, next_attempt, last_error, spool_path, summary, source_done, created, updated"
+	"attempts, next_attempt, last_error, spool_path, summary, source_done, created, updated, " \
+	"mtime_ns, ino"
 
 static void read_file_row(sqlite3_stmt *st, struct mfile *f)
 {
@@ -568,6 +650,8 @@ static void read_file_row(sqlite3_stmt *st, struct mfile *f)
 	f->source_done = sqlite3_column_int(st, 14);
 	f->created = sqlite3_column_int64(st, 15);
 	f->updated = sqlite3_column_int64(st, 16);
+	f->mtime_ns = sqlite3_column_int64(st, 17);
+	f->ino = sqlite3_column_int64(st, 18);
 }
 
 void mfile_release(struct mfile *f)
@@ -825,20 +909,22 @@ char *manifest_shipments(struct manifest *m, int64_t file_id)
 }
 
 int manifest_route_cycle(struct manifest *m, const char *route, int ok, const char *error,
-			 char *err)
+			 const char *skipped, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = prepare(m, "INSERT INTO routes(route, last_cycle, last_ok, last_error, failures) "
-			 "VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, CASE WHEN ?3 THEN 0 ELSE 1 END) "
+	int rc = prepare(m, "INSERT INTO routes(route, last_cycle, last_ok, last_error, failures, "
+			 "skipped) VALUES (?1, ?2, CASE WHEN ?3 THEN ?2 END, ?4, "
+			 "CASE WHEN ?3 THEN 0 ELSE 1 END, ?5) "
 			 "ON CONFLICT(route) DO UPDATE SET last_cycle=?2, "
 			 "last_ok=CASE WHEN ?3 THEN ?2 ELSE last_ok END, last_error=?4, "
-			 "failures=CASE WHEN ?3 THEN 0 ELSE failures+1 END", &st, err);
+			 "failures=CASE WHEN ?3 THEN 0 ELSE failures+1 END, skipped=?5", &st, err);
 	if (rc != 0)
 		return rc;
 	bind_text(st, 1, route);
 	sqlite3_bind_int64(st, 2, now_s());
 	sqlite3_bind_int(st, 3, ok);
 	bind_text(st, 4, ok ? NULL : error);
+	bind_text(st, 5, skipped);
 	return step_done(m, st, err, "recording a cycle");
 }
 
@@ -923,7 +1009,8 @@ static int status_routes(struct manifest *m, struct mroute_status **v, size_t *n
 	}
 	sqlite3_reset(st);
 	/* strcmp order, whatever the database's collation */
-	qsort(*v, *n, sizeof(**v), cmp_status);
+	if (*n > 1)
+		qsort(*v, *n, sizeof(**v), cmp_status);
 	return 0;
 }
 
@@ -957,8 +1044,8 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 			s->next_retry = next;
 	}
 	sqlite3_reset(st);
-	rc = prepare(m, "SELECT route, last_cycle, last_ok, last_error, failures FROM routes",
-		     &st, err);
+	rc = prepare(m, "SELECT route, last_cycle, last_ok, last_error, failures, skipped "
+		     "FROM routes", &st, err);
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -969,6 +1056,7 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 		s->last_ok = sqlite3_column_int64(st, 2);
 		s->last_error = col_text(st, 3);
 		s->failures = sqlite3_column_int(st, 4);
+		s->skipped = col_text(st, 5);
 	}
 	sqlite3_reset(st);
 	return 0;
@@ -984,6 +1072,7 @@ void mroute_status_free(struct mroute_status *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].route);
 		free(v[i].last_error);
+		free(v[i].skipped);
 	}
 	free(v);
 }

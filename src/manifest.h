@@ -55,7 +55,9 @@ struct mfile {
 	char *source_uri;
 	char *name;
 	int64_t size;
-	int64_t mtime;
+	int64_t mtime;       /* seconds since the epoch */
+	int64_t mtime_ns;    /* local files: nanoseconds since the epoch; 0 = not known */
+	int64_t ino;         /* local files: inode number; 0 = not known */
 	char sha256[SHA256_HEX];
 	char *format;
 	char *state;
@@ -103,6 +105,8 @@ struct mroute_status {
 	int64_t last_ok;
 	char *last_error;
 	int failures;        /* cycles failed in a row (0 after a good one) */
+	char *skipped;       /* entries the last cycle skipped: "directory=1 pattern=3";
+			      * "" none, NULL not listed */
 };
 
 /* A remote as the cycles found it: each cycle that used it is an attempt. */
@@ -116,7 +120,14 @@ struct mremote_status {
 
 extern const char *const manifest_states[MANIFEST_NSTATES];
 
+/* Open PATH for reading and writing, creating it and migrating its schema
+ * as needed. The -wal and -shm files are kept after the last close, so
+ * readers without write access to the directory can open it. */
 int manifest_open(struct manifest *m, const char *path, char *err);
+/* Open an existing manifest read-only: never creates, migrates or writes.
+ * KA_TRANSIENT when its schema is older
+ * than this program's (a writer upgrades it on its next open). */
+int manifest_open_readonly(struct manifest *m, const char *path, char *err);
 void manifest_close(struct manifest *m);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK around several changes. Changes made
@@ -125,9 +136,13 @@ int manifest_begin(struct manifest *m, char *err);
 int manifest_commit(struct manifest *m, char *err);
 void manifest_rollback(struct manifest *m);
 
-/* 1 if a file with this identity is known, 0 if not, negative on error. */
+/* 1 if a file with this identity is known, 0 if not, negative on error.
+ * The identity is (route, source URI, size, mtime in seconds), and for a
+ * local file (MTIME_NS and INO not 0) also its mtime in nanoseconds and
+ * inode; rows recorded without them (SFTP, or before version 4 of the
+ * schema) match on seconds. */
 int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
-		  int64_t size, int64_t mtime);
+		  int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino);
 
 /* Record a newly staged file (state staged); sets f->id. */
 int manifest_add_file(struct manifest *m, struct mfile *f, char *err);
@@ -218,9 +233,10 @@ int manifest_seen_content(struct manifest *m, const char *route, const char *nam
 			  const char *sha256);
 
 /* The end of a cycle of ROUTE: OK or the error that stopped it (which
- * counts one more failure in a row; OK resets the count). */
+ * counts one more failure in a row; OK resets the count), and what its
+ * listing skipped (route_skipped_text; NULL when it did not list). */
 int manifest_route_cycle(struct manifest *m, const char *route, int ok, const char *error,
-			 char *err);
+			 const char *skipped, char *err);
 /* A cycle's attempt at REMOTE: OK, or the ERROR it failed with. */
 int manifest_remote_attempt(struct manifest *m, const char *remote, int ok, const char *error,
 			    char *err);

@@ -23,6 +23,7 @@ int pipeline_init(struct pipeline *p, struct app *a)
 		struct route_state *rs = &p->routes[i];
 		rs->r = &a->cfg.routes[i];
 		rs->sightings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+		rs->skipped_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		rs->watch_fd = -1;
 	}
 	return 0;
@@ -32,6 +33,7 @@ void pipeline_release(struct pipeline *p)
 {
 	for (size_t i = 0; i < p->nroutes; i++) {
 		g_hash_table_destroy(p->routes[i].sightings);
+		g_hash_table_destroy(p->routes[i].skipped_names);
 		if (p->routes[i].watch_fd >= 0)
 			close(p->routes[i].watch_fd);
 	}
@@ -41,18 +43,43 @@ void pipeline_release(struct pipeline *p)
 }
 
 /* Watch a local source with inotify (best effort: the periodic rescan is
- * the safety net, since events can be lost). */
-static void watch_route(struct pipeline *p, struct route_state *rs)
+ * the safety net, since events can be lost). Returns 1 when a watch was
+ * armed now. A failure is logged once, until arming works again. */
+static int watch_route(struct pipeline *p, struct route_state *rs)
 {
 	const struct transport_ops *t;
 	struct tconn *c;
-	char err[ERRLEN];
-	if (rs->watch_fd >= 0 || rs->r->source.remote)
-		return;
+	char err[ERRLEN], q[1024];
+	const char *dir = rs->r->source.path;
+	if (rs->watch_fd >= 0 || rs->r->source.remote || !rs->r->enabled)
+		return 0;
 	if (conns_get(&p->conns, &rs->r->source, &t, &c, err) != 0 || !t->watch)
-		return;
-	if (t->watch(c, rs->r->source.path, &rs->watch_fd, err) != 0)
+		return 0;
+	if (t->watch(c, dir, &rs->watch_fd, err) != 0) {
 		rs->watch_fd = -1;
+		if (!rs->watch_failed)
+			log_event(&p->a->lg, rs->watch_lost ? LOG_INFO : LOG_DEBUG, "watch_failed",
+				  "route=%s error=%s", rs->r->name, log_quote(err, q, sizeof(q)));
+		rs->watch_failed = 1;
+		return 0;
+	}
+	rs->watch_failed = 0;
+	rs->watch_lost = 0;
+	log_event(&p->a->lg, LOG_INFO, "watch_armed", "route=%s dir=%s", rs->r->name,
+		  log_quote(dir, q, sizeof(q)));
+	return 1;
+}
+
+/* The watched directory went away (removed and maybe made again, moved,
+ * unmounted): drop the watch; watch_route arms it again on the path. */
+static void watch_lost(struct pipeline *p, struct route_state *rs)
+{
+	char q[1024];
+	close(rs->watch_fd);
+	rs->watch_fd = -1;
+	rs->watch_lost = 1;
+	log_event(&p->a->lg, LOG_WARN, "watch_lost", "route=%s dir=%s", rs->r->name,
+		  log_quote(rs->r->source.path, q, sizeof(q)));
 }
 
 static void cycle_route(struct pipeline *p, struct route_state *rs)
@@ -60,6 +87,7 @@ static void cycle_route(struct pipeline *p, struct route_state *rs)
 	struct app *a = p->a;
 	char err[ERRLEN], q[1024];
 	const char *stage = "discover";
+	rs->listed = 0;
 	int rc = route_discover(p, rs, err);
 	if (rc == 0 || rc == KA_NOENT) {
 		/* Due files are worked on even when the source is unreachable. */
@@ -81,7 +109,9 @@ static void cycle_route(struct pipeline *p, struct route_state *rs)
 			  rs->r->name, stage, log_quote(err, q, sizeof(q)));
 	}
 	char merr[ERRLEN];
-	manifest_route_cycle(&a->m, rs->r->name, rc == 0, rc ? err : NULL, merr);
+	char *skipped = route_skipped_text(rs);
+	manifest_route_cycle(&a->m, rs->r->name, rc == 0, rc ? err : NULL, skipped, merr);
+	free(skipped);
 }
 
 /* One attempt for each remote the cycle used: failed when a connection to
@@ -153,10 +183,23 @@ void pipeline_once(struct pipeline *p)
 static int wait_next(struct pipeline *p, int64_t deadline_ms)
 {
 	struct pollfd fds[64];
+	struct route_state *who[64];
 	nfds_t n = 0;
-	for (size_t i = 0; i < p->nroutes && n < ARRAY_SIZE(fds); i++)
-		if (p->routes[i].watch_fd >= 0)
+	int armed = 0;
+	/* A source whose watch was lost (its directory went away) is tried
+	 * again every wait, so the delay after it comes back is a second, not
+	 * a poll interval; a cycle then lists what arrived in between. */
+	for (size_t i = 0; i < p->nroutes; i++)
+		if (p->routes[i].watch_lost)
+			armed |= watch_route(p, &p->routes[i]);
+	if (armed)
+		return 1;
+	for (size_t i = 0; i < p->nroutes && n < ARRAY_SIZE(fds); i++) {
+		if (p->routes[i].watch_fd >= 0) {
+			who[n] = &p->routes[i];
 			fds[n++] = (struct pollfd){ .fd = p->routes[i].watch_fd, .events = POLLIN };
+		}
+	}
 	int64_t soonest = deadline_ms;
 	for (size_t i = 0; i < p->nroutes; i++) {
 		int64_t ns = p->routes[i].next_stable * 1000;
@@ -171,8 +214,8 @@ static int wait_next(struct pipeline *p, int64_t deadline_ms)
 		/* Let a writer finish a burst before we list the directory. */
 		usleep(50 * 1000);
 		for (nfds_t i = 0; i < n; i++)
-			if (fds[i].revents & POLLIN)
-				transport_local.watch_drain(NULL, fds[i].fd);
+			if ((fds[i].revents & POLLIN) && transport_local.watch_drain(NULL, fds[i].fd))
+				watch_lost(p, who[i]);
 		return 1;
 	}
 	return soonest < deadline_ms && now_ms() >= soonest;
@@ -238,8 +281,7 @@ void pipeline_run(struct pipeline *p)
 		if (*a->reload)
 			reload(p);
 		for (size_t i = 0; i < p->nroutes; i++)
-			if (p->routes[i].r->enabled)
-				watch_route(p, &p->routes[i]);
+			watch_route(p, &p->routes[i]);
 		if (!ready) {
 			/* Armed: systemctl start returns now, before a long first cycle. */
 			notify_send(&n, "READY=1");
@@ -356,5 +398,29 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 	if (rc == KA_CORRUPT && strcmp(f.state, ST_CORRUPT) != 0)
 		pipeline_spool_corrupt(p, &f, err);
 	mfile_release(&f);
+	return rc;
+}
+
+int pipeline_resend_dest(struct pipeline *p, const char *to, int mkdir, char *err)
+{
+	struct endpoint ep;
+	const struct transport_ops *t;
+	struct tconn *c;
+	struct tentry e = { 0 };
+	int rc = endpoint_parse(&p->a->cfg, to, &ep, err, ERRLEN);
+	if (rc != 0)
+		return KA_PERMANENT;
+	rc = conns_get(&p->conns, &ep, &t, &c, err);
+	if (rc != 0 || t->send || !t->stat) {
+		/* a message sink (SMTP) has no directory */
+	} else if (mkdir) {
+		rc = t->mkdirs(c, ep.path, err);
+	} else if ((rc = t->stat(c, ep.path, &e, err)) == KA_NOENT) {
+		snprintf(err, ERRLEN, "--to %s: no such directory (--mkdir creates it)", to);
+	} else if (rc == 0 && e.type != TENTRY_DIR) {
+		snprintf(err, ERRLEN, "--to %s: not a directory", to);
+		rc = KA_NOENT;
+	}
+	endpoint_release(&ep);
 	return rc;
 }

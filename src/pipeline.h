@@ -10,12 +10,23 @@
 struct progress;
 struct notify;
 
+/* Why a listed entry is not taken (discover.c), counted per cycle for
+ * status and logged at debug level. */
+enum skip_reason { SKIP_DIRECTORY, SKIP_SYMLINK, SKIP_SPECIAL, SKIP_TEMP_NAME, SKIP_PATTERN,
+		   SKIP_REASONS };
+
 struct route_state {
 	const struct route_config *r;
 	GHashTable *sightings;   /* name → struct sighting: candidates not yet stable */
 	int watch_fd;            /* inotify on a local source, or -1 */
+	int watch_failed;        /* arming it failed (logged once until it works) */
+	int watch_lost;          /* its directory went away: try to watch it at every wait */
 	int64_t next_stable;     /* earliest time a sighting may become stable, 0 = none */
 	int failed;              /* the last cycle of this route failed */
+	int listed;              /* this cycle listed the source: skipped[] is its count */
+	int64_t skipped[SKIP_REASONS];
+	GHashTable *skipped_names;  /* "reason/name" → listing that last skipped it */
+	unsigned listing;        /* listings so far */
 };
 
 struct cycle_stats {
@@ -54,6 +65,10 @@ void pipeline_run(struct pipeline *p);
  * caller holds the manifest's lock for that.
  * Returns 0 or a negative enum ka_err with err set. */
 int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exists, char *err);
+/* Before resending to TO: its directory must exist (KA_NOENT when it does
+ * not, or is not a directory), or with MKDIR it is created. Message sinks
+ * have no directory and always pass. */
+int pipeline_resend_dest(struct pipeline *p, const char *to, int mkdir, char *err);
 
 /* Work file ID (queued again by manifest_retry) through validate, deliver
  * and finish now, with route R, as a cycle would: one attempt, after which
@@ -87,6 +102,11 @@ int pipeline_restage(struct pipeline *p, const struct route_config *r, struct mf
 /* Copy a rejected file and its error report into the route's quarantine. */
 int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 			const struct mfile *f, const struct parse_result *res, char *err);
+
+/* The last cycle's skipped entries as "directory=1 pattern=3" (only the
+ * reasons that occurred; "" for none), or NULL when it did not list the
+ * source. Caller frees. */
+char *route_skipped_text(const struct route_state *rs);
 
 /* "REMOTE:/dir/name" or "/dir/name": a file's identity at its source. */
 char *source_uri(const struct endpoint *src, const char *name);

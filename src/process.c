@@ -295,6 +295,16 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 	free(pv);
 }
 
+/* Is E still the file F was staged from? The identity manifest_seen uses:
+ * size and mtime in seconds, and inode and mtime in nanoseconds when both
+ * sides know them (local files recorded since schema version 4). */
+static int same_file(const struct mfile *f, const struct tentry *e)
+{
+	if (e->size != f->size || e->mtime != f->mtime)
+		return 0;
+	return !f->mtime_ns || !e->mtime_ns || (e->mtime_ns == f->mtime_ns && e->ino == f->ino);
+}
+
 /* after = keep | delete | archive:DIR, only if the source still is the file
  * we staged (a newer file under the same name is never touched). */
 static int finish_source(struct pipeline *p, const struct route_config *r, struct mfile *f,
@@ -315,12 +325,12 @@ static int finish_source(struct pipeline *p, const struct route_config *r, struc
 	if (rc != 0)
 		return rc;
 	char *path = source_path(&r->source, f->name);
-	struct tentry e;
+	struct tentry e = { 0 };
 	rc = t->stat(c, path, &e, err);
 	if (rc == KA_NOENT) {
 		snprintf(detail, dlen, "source already gone");
 		rc = 0;
-	} else if (rc == 0 && (e.size != f->size || e.mtime != f->mtime)) {
+	} else if (rc == 0 && !same_file(f, &e)) {
 		snprintf(detail, dlen, "source changed since it was staged; left in place");
 	} else if (rc == 0 && r->after == AFTER_DELETE) {
 		rc = t->remove(c, path, err);

@@ -77,7 +77,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		}
 	}
 	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST);
+	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
 	if (rc == 0) {
 		char err[ERRLEN];
 		o.m = &a.m;

@@ -38,14 +38,22 @@ static int resend_exit(int rc)
 
 /* Deliver each id, showing large ones on PG (may be NULL); a failure is
  * reported and the others still go. Exit: 0, the code every failure
- * shares, or EX_UNAVAILABLE when they differ. */
-static int resend_all(struct app *a, const struct ids *ids, const char *to, int on_exists,
-		      struct progress *pg)
+ * shares, or EX_UNAVAILABLE when they differ; a missing --to directory is
+ * EX_CANTCREAT before anything is sent. */
+static int resend_all(struct app *a, const struct ids *ids, const char *to, int mkdir,
+		      int on_exists, struct progress *pg)
 {
 	struct pipeline p;
 	pipeline_init(&p, a);
 	p.progress = pg;
 	int code = EX_OK;
+	char derr[ERRLEN];
+	int drc = to ? pipeline_resend_dest(&p, to, mkdir, derr) : 0;
+	if (drc != 0) {
+		fprintf(stderr, "kargo-agent resend: %s\n", derr);
+		pipeline_release(&p);
+		return drc == KA_NOENT ? EX_CANTCREAT : EX_UNAVAILABLE;
+	}
 	for (size_t i = 0; i < ids->n && !*a->stop; i++) {
 		char err[ERRLEN];
 		int rc = pipeline_resend(&p, ids->v[i], to, on_exists, err);
@@ -88,12 +96,13 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 		{ "to", required_argument, NULL, 'T' },
 		{ "on-exists", required_argument, NULL, 'e' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "mkdir", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mfilter flt = { 0 };
 	const char *to = NULL;
-	int ch, on_exists = -1, by_filter = 0, no_progress = 0;
+	int ch, on_exists = -1, by_filter = 0, no_progress = 0, mkdir = 0;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cli->config = optarg; break;
@@ -101,6 +110,7 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 		case 'r': flt.route = optarg; by_filter = 1; break;
 		case 'T': to = optarg; break;
 		case 'P': no_progress = 1; break;
+		case 'm': mkdir = 1; break;
 		case 'e':
 			on_exists = parse_on_exists(optarg);
 			if (on_exists == -2) {
@@ -150,7 +160,7 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 	if (rc == 0) {
 		struct progress line;
 		a.lg.progress = cli_progress(&line, no_progress);
-		rc = resend_all(&a, &ids, to, on_exists, a.lg.progress);
+		rc = resend_all(&a, &ids, to, mkdir, on_exists, a.lg.progress);
 		progress_release(a.lg.progress);
 		a.lg.progress = NULL;
 	}

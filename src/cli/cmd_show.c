@@ -129,7 +129,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	if (!id)
 		return EX_USAGE;
 	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST);
+	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
 	if (rc != 0) {
 		app_close(&a);
 		return rc;

@@ -53,6 +53,28 @@ static void print_failures(FILE *out, int failures, int limit, const char *error
 		fprintf(out, "  %-12s %s\n", "last_error", error);
 }
 
+/* The last cycle's skipped entries: "directory=1 pattern=3" as written by
+ * the agent, shown as is, or as a JSON object ({} when none). */
+static void print_skipped(FILE *out, const char *s, int json)
+{
+	if (!json) {
+		if (s && *s)
+			fprintf(out, "  %-12s %s\n", "skipped", s);
+		return;
+	}
+	fputs(",\"skipped\":{", out);
+	for (const char *p = s ? s : ""; *p;) {
+		size_t klen = strcspn(p, "= ");
+		if (p[klen] != '=')
+			break;
+		char *end;
+		long long n = strtoll(p + klen + 1, &end, 10);
+		fprintf(out, "%s\"%.*s\":%lld", p == s ? "" : ",", (int)klen, p, n);
+		p = end + strspn(end, " ");
+	}
+	fputc('}', out);
+}
+
 static void print_route(FILE *out, const char *name, const struct mroute_status *s,
 			int limit, int json, int first)
 {
@@ -79,6 +101,7 @@ static void print_route(FILE *out, const char *name, const struct mroute_status 
 				"under the spool's corrupt/); staged again while the source holds "
 				"the original\n", "corrupt", (long long)s->counts[ST_INDEX_CORRUPT]);
 	}
+	print_skipped(out, s->skipped, json);
 	print_time(out, "last_cycle", s->last_cycle, json);
 	print_time(out, "last_ok", s->last_ok, json);
 	print_time(out, "next_retry", s->next_retry, json);
@@ -151,7 +174,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	if (orc >= 0)
 		return orc;
 	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST);
+	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
 	struct mroute_status *rv = NULL;
 	struct mremote_status *mv = NULL;
 	size_t rn = 0, mn = 0;

@@ -80,7 +80,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	if (orc >= 0)
 		return orc;
 	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST);
+	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
 	if (rc == 0) {
 		struct check ck = { .m = &a.m };
 		struct mfilter all = { 0 };

@@ -60,7 +60,17 @@ static void local_close(struct tconn *c)
 
 static enum tentry_type mode_type(mode_t m)
 {
-	return S_ISREG(m) ? TENTRY_FILE : S_ISDIR(m) ? TENTRY_DIR : TENTRY_OTHER;
+	return S_ISREG(m) ? TENTRY_FILE : S_ISDIR(m) ? TENTRY_DIR
+		: S_ISLNK(m) ? TENTRY_LINK : TENTRY_OTHER;
+}
+
+/* What tells one local file from another under the same name: the inode
+ * and the mtime to the nanosecond (not ctime: a chmod or a backup tool
+ * reading the file must not make it new). */
+static void set_identity(struct tentry *e, const struct stat *st)
+{
+	e->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	e->ino = (int64_t)st->st_ino;
 }
 
 static int local_list(struct tconn *c, const char *dir, struct tlist *out, char *err)
@@ -79,6 +89,7 @@ static int local_list(struct tconn *c, const char *dir, struct tlist *out, char 
 			continue;  /* removed since readdir: not a candidate */
 		tlist_add(out, de->d_name, (int64_t)st.st_size, (int64_t)st.st_mtime,
 			  mode_type(st.st_mode));
+		set_identity(&out->v[out->n - 1], &st);
 		errno = 0;
 	}
 	int rc = errno ? fail(err, "cannot list", dir) : 0;
@@ -95,6 +106,7 @@ static int local_stat(struct tconn *c, const char *path, struct tentry *out, cha
 	out->size = (int64_t)st.st_size;
 	out->mtime = (int64_t)st.st_mtime;
 	out->type = mode_type(st.st_mode);
+	set_identity(out, &st);
 	return 0;
 }
 
@@ -284,7 +296,8 @@ static int local_watch(struct tconn *c, const char *dir, int *fd, char *err)
 	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (in < 0)
 		return fail(err, "cannot watch", dir);
-	if (inotify_add_watch(in, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB) < 0) {
+	if (inotify_add_watch(in, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB |
+			      IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0) {
 		int rc = fail(err, "cannot watch", dir);
 		close(in);
 		return rc;
@@ -293,11 +306,23 @@ static int local_watch(struct tconn *c, const char *dir, int *fd, char *err)
 	return 0;
 }
 
-static void local_watch_drain(struct tconn *c, int fd)
+/* Read every pending event; 1 when the directory itself went away: removed
+ * (IN_DELETE_SELF, then IN_IGNORED), moved (IN_MOVE_SELF: the watch would
+ * follow it to its new name) or unmounted. */
+static int local_watch_drain(struct tconn *c, int fd)
 {
-	char buf[8192];
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	int lost = 0;
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT))
+				lost = 1;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return lost;
 }
 
 const struct transport_ops transport_local = {

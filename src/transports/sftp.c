@@ -461,6 +461,8 @@ static enum tentry_type attrs_type(const LIBSSH2_SFTP_ATTRIBUTES *a)
 		return TENTRY_OTHER;
 	if (LIBSSH2_SFTP_S_ISREG(a->permissions))
 		return TENTRY_FILE;
+	if (LIBSSH2_SFTP_S_ISLNK(a->permissions))
+		return TENTRY_LINK;
 	return LIBSSH2_SFTP_S_ISDIR(a->permissions) ? TENTRY_DIR : TENTRY_OTHER;
 }
 

@@ -52,7 +52,8 @@ void tlist_add(struct tlist *l, const char *name, int64_t size, int64_t mtime,
 		l->cap = l->cap ? l->cap * 2 : 64;
 		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
 	}
-	l->v[l->n++] = (struct tentry){ xstrdup(name), size, mtime, type };
+	l->v[l->n++] = (struct tentry){ .name = xstrdup(name), .size = size, .mtime = mtime,
+					.type = type };
 }
 
 void tlist_release(struct tlist *l)

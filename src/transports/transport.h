@@ -12,16 +12,20 @@
 #include "../diag.h"
 #include "../log.h"
 
-/* TENTRY_BADNAME: a name that cannot even be asked for again (a NUL byte or
+/* TENTRY_LINK: a symbolic link (never followed); TENTRY_OTHER: a FIFO, a
+ * socket, a device, or a type the server did not say.
+ * TENTRY_BADNAME: a name that cannot even be asked for again (a NUL byte or
  * a '/' in it, sent by a hostile or broken server); its name is shown with
  * each NUL as "%00", and the pipeline only records that it saw it. */
-enum tentry_type { TENTRY_FILE = 0, TENTRY_DIR, TENTRY_OTHER, TENTRY_BADNAME };
+enum tentry_type { TENTRY_FILE = 0, TENTRY_DIR, TENTRY_OTHER, TENTRY_BADNAME, TENTRY_LINK };
 
 struct tentry {
 	char *name;          /* last path component, as the server wrote it */
 	int64_t size;
 	int64_t mtime;       /* seconds since the epoch */
 	enum tentry_type type;
+	int64_t mtime_ns;    /* nanoseconds since the epoch; 0 when only seconds are known */
+	int64_t ino;         /* inode number; 0 when unknown (not a local file) */
 };
 
 struct tlist {
@@ -79,7 +83,8 @@ struct transport_ops {
 	/* Entries of DIR (without "." and ".."). KA_NOENT if DIR does not exist. */
 	int (*list)(struct tconn *c, const char *dir, struct tlist *out, char *err);
 
-	/* Size, mtime and type of PATH; KA_NOENT if absent. */
+	/* Size, mtime and type of PATH (and mtime_ns and ino where known: the
+	 * caller zeroes OUT first); KA_NOENT if absent. */
 	int (*stat)(struct tconn *c, const char *path, struct tentry *out, char *err);
 
 	/* Fetch PATH's bytes into TO. */
@@ -109,8 +114,10 @@ struct transport_ops {
 	/* Optional: a file descriptor that becomes readable when DIR may have
 	 * changed (inotify for local); NULL when the transport can only be polled. */
 	int (*watch)(struct tconn *c, const char *dir, int *fd, char *err);
-	/* Optional: consume pending notifications on a watch fd. */
-	void (*watch_drain)(struct tconn *c, int fd);
+	/* Optional: consume pending notifications on a watch fd; 1 when the
+	 * directory itself is gone (removed, moved away, unmounted): the caller
+	 * closes the fd and watches the path again once it exists. */
+	int (*watch_drain)(struct tconn *c, int fd);
 
 	/* Optional, for batches on local disks: after defer_sync(c, 1), put and
 	 * rename skip their own fsyncs and the caller calls sync() (one syncfs)

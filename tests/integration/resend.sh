@@ -25,7 +25,7 @@ assert_eq "resent copy next to the first (on_exists = rename)" \
 ka show "$id" --json
 assert_match "history records the resend" '"event":"resent"' "$T/stdout"
 
-ka resend "$id" --to "$T/elsewhere"
+ka resend "$id" --to "$T/elsewhere" --mkdir
 assert_eq "resend --to exits 0" 0 "$RC"
 assert_eq "resend --to delivers there" "$(sha256sum <"$T/out/file-2.csv")" "$(sha256sum <"$T/elsewhere/file-2.csv")"
 ka resend "$id" --to "$T/elsewhere" --on-exists fail
@@ -34,7 +34,7 @@ assert_match "and says the file exists" "already exists" "$T/stderr"
 ka resend "$id" --to "$T/elsewhere" --on-exists overwrite
 assert_eq "resend --on-exists overwrite exits 0" 0 "$RC"
 
-ka resend --route r1 --since 1h --to "$T/batch"
+ka resend --route r1 --since 1h --to "$T/batch" --mkdir
 assert_eq "resend by route and window exits 0" 0 "$RC"
 assert_eq "every file of the window resent" 3 "$(count_files "$T/batch")"
 assert_eq "resend events recorded" 6 "$(sql "select count(*) from events where event='resent'")"

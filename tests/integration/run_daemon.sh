@@ -1,7 +1,8 @@
 #!/bin/sh
 # `run` picks a new file up at once through inotify (long before the poll
 # interval), reloads its config on SIGHUP (refusing an invalid one and
-# keeping the old), and SIGTERM stops it cleanly with exit 0. A second
+# keeping the old), watches its source again after the directory is removed
+# and made again, and SIGTERM stops it cleanly with exit 0. A second
 # runner on the same manifest is refused while the first holds it.
 . "$(dirname "$0")/lib.sh"
 
@@ -49,6 +50,24 @@ while [ ! -e "$T/out/third.csv" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); 
 assert_eq "the old config keeps running" "three" "$(cat "$T/out/third.csv" 2>/dev/null)"
 kill -0 "$pid" 2>/dev/null
 assert_eq "still running after a refused reload" 0 "$?"
+
+# The source directory removed and made again: the watch is lost, said,
+# and armed again within a second, so a new file still arrives at once
+# (not after the hour-long poll interval).
+rm -rf "$T/in"
+mkdir "$T/in"
+echo "four" >"$T/in/four.csv"
+i=0
+while [ ! -e "$T/out/four.csv" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+assert_eq "source made again: file carried within 3 s" "four" "$(cat "$T/out/four.csv" 2>/dev/null)"
+assert_match "the lost watch is logged" "event=watch_lost route=r1 dir=$T/in" "$T/run.err"
+assert_eq "the watch is armed again" 1 \
+	"$(sed -n '/event=watch_lost/,$p' "$T/run.err" | grep -c "event=watch_armed route=r1 ")"
+sleep 0.5
+echo "five" >"$T/in/five.csv"
+i=0
+while [ ! -e "$T/out/five.csv" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+assert_eq "and the new watch sees the next file" "five" "$(cat "$T/out/five.csv" 2>/dev/null)"
 
 kill -TERM "$pid"
 wait "$pid"

@@ -291,11 +291,11 @@ static void test_manifest_lifecycle(void **state)
 	struct mfile f = { .route = "r", .source_uri = "/in/a.csv", .name = "a.csv", .size = 3,
 			   .mtime = 100, .spool_path = "/spool/x", .format = "text" };
 	snprintf(f.sha256, sizeof(f.sha256), "%064d", 0);
-	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 0);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100, 0, 0), 0);
 	assert_int_equal(manifest_add_file(&m, &f, err), 0);
 	assert_true(f.id > 0);
-	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 1);
-	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 4, 100), 0);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100, 0, 0), 1);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 4, 100, 0, 0), 0);
 	/* The same identity cannot be recorded twice. */
 	struct mfile dup = f;
 	assert_int_not_equal(manifest_add_file(&m, &dup, err), 0);
@@ -346,7 +346,7 @@ static void test_manifest_lifecycle(void **state)
 	manifest_close(&m);
 	/* Reopening an existing manifest keeps its rows (migrations are idempotent). */
 	assert_int_equal(manifest_open(&m, db, err), 0);
-	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100), 1);
+	assert_int_equal(manifest_seen(&m, "r", "/in/a.csv", 3, 100, 0, 0), 1);
 	manifest_close(&m);
 	free(db);
 	rm_rf(dir);
@@ -363,7 +363,7 @@ static void test_manifest_failures_in_a_row(void **state)
 	char err[ERRLEN];
 	assert_int_equal(manifest_open(&m, db, err), 0);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(manifest_route_cycle(&m, "r", 0, "down", err), 0);
+		assert_int_equal(manifest_route_cycle(&m, "r", 0, "down", NULL, err), 0);
 		assert_int_equal(manifest_remote_attempt(&m, "srv", 0, "refused", err), 0);
 	}
 	assert_int_equal(manifest_remote_attempt(&m, "other", 1, NULL, err), 0);
@@ -386,7 +386,7 @@ static void test_manifest_failures_in_a_row(void **state)
 	assert_string_equal(mv[1].last_error, "refused");
 	mremote_status_free(mv, mn);
 	/* One good cycle and one good attempt start the count again. */
-	assert_int_equal(manifest_route_cycle(&m, "r", 1, NULL, err), 0);
+	assert_int_equal(manifest_route_cycle(&m, "r", 1, NULL, NULL, err), 0);
 	assert_int_equal(manifest_remote_attempt(&m, "srv", 1, "ignored", err), 0);
 	assert_int_equal(manifest_status(&m, &rv, &rn, err), 0);
 	assert_int_equal(rv[0].failures, 0);
