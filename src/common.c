@@ -278,3 +278,9 @@ char *name_fit(const char *prefix, const char *name, const char *suffix)
 	size_t keep = utf8_cut(name, nl, room);
 	return xasprintf("%s%.*s~%08x%s", prefix, (int)keep, name, (unsigned)h, suffix);
 }
+
+int str_ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return b && a >= b && strcmp(s + a - b, suffix) == 0;
+}

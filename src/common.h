@@ -62,6 +62,9 @@ void mkdir_parents(const char *path);
 /* The longest file name the agent writes (NAME_MAX on Linux file systems). */
 #define NAME_BYTES 255
 
+/* Does S end with SUFFIX (a non-empty one)? */
+int str_ends_with(const char *s, const char *suffix);
+
 /* NAME with counter K before the extension: a.csv → a-2.csv; the stem is cut
  * to keep the result within NAME_BYTES. Caller frees. */
 char *name_numbered(const char *name, int k);

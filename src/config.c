@@ -512,23 +512,17 @@ static void load_route(struct loader *ld, const struct ini *ini, const struct co
 	section_release(&s);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return b && a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 int route_skips_name(const struct route_config *r, const char *name)
 {
 	static const char *const temp_suffixes[] = { ".part", ".tmp", ".filepart", "~", NULL };
 	if (name[0] == '.')
 		return 1;
-	if (ends_with(name, r->temp_suffix))
+	if (str_ends_with(name, r->temp_suffix))
 		return 1;
 	for (size_t i = 0; temp_suffixes[i]; i++)
-		if (ends_with(name, temp_suffixes[i]))
+		if (str_ends_with(name, temp_suffixes[i]))
 			return 1;
-	return r->done_marker && ends_with(name, r->done_marker);
+	return r->done_marker && str_ends_with(name, r->done_marker);
 }
 
 /* Split "kind name" into its parts; NAME may be empty for [agent]. */

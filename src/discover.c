@@ -273,7 +273,7 @@ static int wanted(struct pipeline *p, struct route_state *rs, const struct tlist
 		note_unsafe(p, r, e, name_unsafe(e));
 		return 0;
 	}
-	if (r->done_marker && ends_with(e->name, r->done_marker))
+	if (r->done_marker && str_ends_with(e->name, r->done_marker))
 		return 0;  /* a done marker goes with its file */
 	int skip = skip_reason(r, e);
 	if (skip >= 0) {
