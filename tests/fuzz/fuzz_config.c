@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "common.h"
 #include "config.h"
+#include "fuzz_input.h"
 #include <iniparser.h>
 
 /* iniparser reports syntax errors through this; the fuzzer's output stays readable. */
@@ -18,16 +19,9 @@ static int quiet(const char *fmt, ...)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	iniparser_set_error_callback(quiet);
-	char path[] = "/tmp/ka-fuzz-ini-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
+	char path[4096];
+	if (fuzz_write_input(data, size, path, sizeof(path)) != 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		unlink(path);
-		return 0;
-	}
-	close(fd);
 	struct config cfg;
 	struct diag d = { 0 };
 	config_load(path, &cfg, &d);
