@@ -1,24 +1,18 @@
-/* Shared body of the libFuzzer targets: write the input to a temp file and
+/* Shared body of the format targets: write the input to a temp file and
  * parse it as FUZZ_FORMAT through the public API, then render the result. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "common.h"
+#include "fuzz_input.h"
 #include "formats/format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[] = "/tmp/ka-fuzz-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
+	char path[4096];
+	if (fuzz_write_input(data, size, path, sizeof(path)) != 0)
 		return 0;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		unlink(path);
-		return 0;
-	}
-	close(fd);
 	struct formats *f;
 	struct diag d = { 0 };
 	struct parse_result res;

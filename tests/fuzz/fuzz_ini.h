@@ -7,19 +7,13 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "config.h"
+#include "fuzz_input.h"
 
 static void fuzz_load_ini(const uint8_t *data, size_t size)
 {
-	char path[] = "/tmp/ka-fuzz-ini-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
+	char path[4096];
+	if (fuzz_write_input(data, size, path, sizeof(path)) != 0)
 		return;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		unlink(path);
-		return;
-	}
-	close(fd);
 	struct config cfg;
 	struct diag d = { 0 };
 	config_load(path, &cfg, &d);
