@@ -46,7 +46,7 @@ assert_match "validate shows a progress line" "${CR}validate big\\.csv  $bar" "$
 assert_match "the report follows" "big\\.csv: valid text file" "$T/validate.tty"
 
 id=$(sql "select id from files where name='big.csv'")
-on_tty "$T/resend.tty" resend "$id" --to "'$T/replay'"
+on_tty "$T/resend.tty" resend "$id" --to "'$T/replay'" --mkdir
 assert_eq "resend on a terminal exits 0" 0 "$RC"
 assert_match "resend shows a progress line" "${CR}deliver big\\.csv  $bar" "$T/resend.tty"
 

@@ -148,7 +148,7 @@ ka once
 id3=$(sql "select id from files where route='r3'")
 assert_eq "r3's file is dead" dead "$(sql "select state from files where id=$id3")"
 rm "$T/block3"
-ka resend "$id3" --to "$T/elsewhere"
+ka resend "$id3" --to "$T/elsewhere" --mkdir
 assert_eq "resend --to of a dead file exits 0" 0 "$RC"
 assert_eq "resend --to leaves it dead (another place, not its destination)" dead \
 	"$(sql "select state from files where id=$id3")"

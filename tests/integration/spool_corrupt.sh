@@ -92,8 +92,7 @@ flip "$(sql "select spool_path from files")"
 rm "$T/blocker"
 sleep 1.1
 ka once
-cp -p "$T/in/d.csv" "$T/d.keep"
-rm -f "$T/in/d.csv"
+mv "$T/in/d.csv" "$T/d.keep"  # the same file (inode, mtime) to put back
 ka once
 assert_eq "source gone: stays corrupt" corrupt "$(sql "select state from files")"
 assert_match "source gone: said so" "event=restage_failed .*is gone" "$T/stderr"
@@ -101,7 +100,8 @@ assert_eq "source gone: nothing delivered" 0 "$(entries "$T/blocker/out")"
 ka once
 assert_no_match "source gone: not looked at again by itself" "restage" "$T/stderr"
 # The operator puts the original back and retries: staged again, delivered.
-cp -p "$T/d.keep" "$T/in/d.csv"
+# (A copy would be a new file to the agent: another inode.)
+mv "$T/d.keep" "$T/in/d.csv"
 ka retry --state corrupt
 assert_eq "retry of a corrupt file exits 0" 0 "$RC"
 ka once
