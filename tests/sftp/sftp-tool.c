@@ -315,6 +315,7 @@ static int print_hostkey_algs(void)
 	int n = s ? libssh2_session_supported_algs(s, LIBSSH2_METHOD_HOSTKEY, &algs) : -1;
 	for (int i = 0; i < n; i++)
 		printf("%s\n", algs[i]);
+	fflush(stdout);
 	if (n > 0)
 		libssh2_free(s, algs);
 	if (s)
@@ -322,9 +323,19 @@ static int print_hostkey_algs(void)
 	return n > 0 ? 0 : KA_ERR;
 }
 
+static void opts_release(struct opts *o)
+{
+	for (size_t i = 0; i < o->rc.sec.nkv; i++) {
+		free(o->rc.sec.kv[i].key);
+		free(o->rc.sec.kv[i].value);
+	}
+	free(o->rc.sec.kv);
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .jobs = 1 };
+	int rc;
 	o.rc.sec.name = "test";
 	o.rc.type = "sftp";
 	kv_set(&o.rc.sec, "host", "127.0.0.1");
@@ -352,13 +363,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sftp-tool [-o key=value]... [-j N] COMMAND ARGS...\n");
 		return 64;
 	}
-	if (!strcmp(argv[0], "hostkey-algs") && argc == 1)
-		return print_hostkey_algs() == 0 ? 0 : 1;
+	if (!strcmp(argv[0], "hostkey-algs") && argc == 1) {
+		rc = print_hostkey_algs() == 0 ? 0 : 1;
+		opts_release(&o);
+		return rc;
+	}
 	struct diag d = { 0 };
 	T->check_remote(&o.rc, "sftp-tool", &d);
 	for (size_t i = 0; i < d.n; i++)
 		fprintf(stderr, "config: %s\n", d.msgs[i]);
-	int rc = d.n > 0 ? 78 : 0;
+	rc = d.n > 0 ? 78 : 0;
 	diag_release(&d);
 	if (rc)
 		;
@@ -380,10 +394,6 @@ int main(int argc, char **argv)
 			report(rc, err);
 		T->close(c);
 	}
-	for (size_t i = 0; i < o.rc.sec.nkv; i++) {
-		free(o.rc.sec.kv[i].key);
-		free(o.rc.sec.kv[i].value);
-	}
-	free(o.rc.sec.kv);
+	opts_release(&o);
 	return rc == 78 ? 78 : rc ? 10 - rc : 0;
 }

@@ -128,7 +128,8 @@ done
 # offers ssh-rsa): libssh2 1.11 can, 1.10 cannot. Where it can, an RSA-only
 # known_hosts is enough; where it cannot, the server's other key is refused
 # as "another type", never accepted.
-if "$TOOL" hostkey-algs | grep -qx 'rsa-sha2-256'; then
+algs=$("$TOOL" hostkey-algs) || fail "hostkey_algs_listed"
+if printf '%s\n' "$algs" | grep -qx 'rsa-sha2-256'; then
 	check "known_rsa_key_only_is_enough" \
 		"$TOOL" -o port="$MPORT" -o key="$MKEY" -o known_hosts="$WORK/kh_rsa" connect
 else
