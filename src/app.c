@@ -12,14 +12,19 @@
 
 #include "common.h"
 
-/* One process at a time runs cycles on a manifest: flock on MANIFEST.lock,
- * which holds the owner's pid for the error message. */
-static int take_lock(struct app *a)
+/* One process at a time changes files' states on a manifest (run, once,
+ * retry, resend of a dead file): flock on MANIFEST.lock, which holds the
+ * owner's pid for the error message. */
+int app_lock(struct app *a)
 {
+	if (a->lock_fd >= 0)
+		return 0;
 	char *path = xasprintf("%s.lock", a->cfg.agent.manifest);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		fprintf(stderr, "kargo-agent: cannot open %s: %s\n", path, strerror(errno));
+		char why[ERRLEN];
+		fprintf(stderr, "kargo-agent: cannot open %s: %s\n", path,
+			errno_text(errno, path, why, sizeof(why)));
 		free(path);
 		return EX_IOERR;
 	}
@@ -29,7 +34,8 @@ static int take_lock(struct app *a)
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		fprintf(stderr, "kargo-agent: %s is in use by another kargo-agent (pid %s); "
-			"only one run or once at a time may work on a manifest\n",
+			"only one of run, once, retry or a resend of a dead file at a time "
+			"may change a manifest (stop the daemon, or wait)\n",
 			a->cfg.agent.manifest, *pid ? pid : "unknown");
 		close(fd);
 		free(path);
@@ -70,7 +76,7 @@ int app_open(struct app *a, const char *config_path, int needs)
 	if (needs & NEED_MANIFEST) {
 		mkdir_parents(a->cfg.agent.manifest);
 		if (needs & NEED_LOCK) {
-			int rc = take_lock(a);
+			int rc = app_lock(a);
 			if (rc != 0)
 				return rc;
 		}

@@ -34,5 +34,8 @@ enum app_needs {
  * code, having printed the reason on stderr. */
 int app_open(struct app *a, const char *config_path, int needs);
 void app_close(struct app *a);
+/* Take the manifest's lock (NEED_LOCK) after app_open: 0, or EX_TEMPFAIL
+ * (another process holds it; its pid printed) or EX_IOERR. */
+int app_lock(struct app *a);
 
 #endif

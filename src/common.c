@@ -135,6 +135,49 @@ int name_matches(const char *pattern, const char *name)
 	return fnmatch(pattern, name, FNM_PERIOD) == 0;
 }
 
+/* The end of the bracket expression opened at P ('['): the ']' that closes
+ * it, read as fnmatch reads it ("[!]a]", "[]a]", "[[:digit:]]", "[\]]"),
+ * or NULL when none does. */
+static const char *bracket_end(const char *p)
+{
+	p++;
+	if (*p == '!' || *p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p && *p != ']'; p++) {
+		if (*p == '\\' && p[1]) {
+			p++;
+		} else if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			char close[3] = { p[1], ']', '\0' };
+			const char *e = strstr(p + 2, close);
+			if (!e)
+				return NULL;
+			p = e + 1;
+		}
+	}
+	return *p ? p : NULL;
+}
+
+const char *pattern_problem(const char *pattern)
+{
+	if (!*pattern)
+		return "is empty and would match no name";
+	if (*pattern == '.')
+		return "starts with '.', and names starting with a dot are never taken";
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '/')
+			return "contains '/': a pattern matches file names, not paths";
+		if (*p == '\\') {  /* the next character is literal */
+			if (!*++p)
+				return "ends with a lone '\\'";
+		} else if (*p == '[' && !(p = bracket_end(p))) {
+			return "has a '[' without its closing ']' (write [[] for a literal '[')";
+		}
+	}
+	return NULL;
+}
+
 char *path_join(const char *dir, const char *name)
 {
 	size_t dl = strlen(dir);
@@ -153,6 +196,31 @@ const char *path_base(const char *s)
 {
 	const char *slash = strrchr(s, '/');
 	return slash ? slash + 1 : s;
+}
+
+const char *errno_text(int e, const char *path, char *buf, size_t len)
+{
+	if (e == EXDEV) {
+		snprintf(buf, len, "%s; a rename cannot cross file systems or mount points (under "
+			 "systemd each ReadWritePaths= entry is a mount of its own: list one directory "
+			 "that holds both)", strerror(e));
+		return buf;
+	}
+	if (e != EROFS) {
+		snprintf(buf, len, "%s", strerror(e));
+		return buf;
+	}
+	const char *slash = strrchr(path, '/');
+	int dl = slash ? (slash == path ? 1 : (int)(slash - path)) : 1;
+	snprintf(buf, len, "%s; under systemd (ProtectSystem=strict) add ReadWritePaths=%.*s "
+		 "to a drop-in (systemctl edit kargo-agent) and restart", strerror(e), dl,
+		 slash ? path : ".");
+	return buf;
+}
+
+const char *plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 uint64_t random_u64(void)

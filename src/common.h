@@ -20,6 +20,7 @@ enum ka_err {
 	KA_NOSPACE = -6,    /* disk full: transient, but worth naming */
 	KA_INVALID = -7,    /* invalid input data */
 	KA_STOPPED = -8,    /* not tried: the agent is stopping (no attempt counted) */
+	KA_CORRUPT = -9,    /* a spool copy does not match its recorded sha256 */
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -45,6 +46,9 @@ int parse_time_arg(const char *s, int64_t now, int64_t *out);
 
 /* Glob match (fnmatch with FNM_PERIOD semantics left to the caller). */
 int name_matches(const char *pattern, const char *name);
+/* Why PATTERN cannot select file names (empty, a '/', starts with '.', a
+ * '[' without its ']', a lone '\\' at the end), or NULL when it can. */
+const char *pattern_problem(const char *pattern);
 
 /* Join a directory and a name with exactly one slash; caller frees. */
 char *path_join(const char *dir, const char *name);
@@ -69,6 +73,17 @@ char *name_numbered(const char *name, int k);
  * PREFIX and SUFFIX together must leave room (config limits them to 64
  * bytes). Caller frees. */
 char *name_fit(const char *prefix, const char *name, const char *suffix);
+
+/* strerror(E) for a message about writing PATH, into BUF (ERRLEN bytes is
+ * plenty); returns BUF. On EROFS it also says what to add when the agent
+ * runs under its systemd unit, whose ProtectSystem=strict leaves every
+ * directory but the state and spool directories read-only:
+ * ReadWritePaths=DIR (PATH's directory) in a drop-in; on EXDEV, that a
+ * rename cannot cross mount points, as each ReadWritePaths= entry is one. */
+const char *errno_text(int e, const char *path, char *buf, size_t len);
+
+/* ONE when N is 1, else MANY: "%lld %s", n, plural(n, "row", "rows"). */
+const char *plural(long long n, const char *one, const char *many);
 
 /* Write a random 64-bit value (getrandom). */
 uint64_t random_u64(void);

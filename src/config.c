@@ -2,11 +2,13 @@
  * section and the key, and config_load collects all of them before failing. */
 #include "config.h"
 #include "config_lines.h"
+#include "config_overlap.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <glib.h>
 #include <iniparser.h>
@@ -21,7 +23,7 @@
 static const char *const agent_keys[] = {
 	"spool_dir", "manifest", "log_level", "metrics_file", "poll_interval",
 	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size",
-	"remote_failures", NULL,
+	"remote_failures", "alert", "alert_on", NULL,
 };
 
 static const char *const route_keys[] = {
@@ -205,6 +207,31 @@ static char *get_path(struct loader *ld, const struct section *s, const char *ke
 	return v ? local_path(ld, v) : NULL;
 }
 
+/* alert_on = a comma-separated list of dead, corrupt and rejected, kept as
+ * ",dead,rejected," for the manifest's query. */
+static char *load_alert_on(struct loader *ld, const char *v)
+{
+	static const char *const states[] = { "dead", "corrupt", "rejected" };
+	char *out = xstrdup(","), *copy = xstrdup(v), *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " \t");
+		t[strcspn(t, " \t")] = '\0';
+		size_t k = 0;
+		while (k < ARRAY_SIZE(states) && strcmp(t, states[k]) != 0)
+			k++;
+		if (k == ARRAY_SIZE(states)) {
+			diag_add(ld->d, "%s: [agent] alert_on: '%s' is not dead, corrupt or rejected",
+				 ld->file, t);
+			continue;
+		}
+		char *next = xasprintf("%s%s,", out, t);
+		free(out);
+		out = next;
+	}
+	free(copy);
+	return out;
+}
+
 static void load_agent(struct loader *ld, const struct ini *ini, struct agent_config *a)
 {
 	struct section s = { 0 };
@@ -226,7 +253,27 @@ static void load_agent(struct loader *ld, const struct ini *ini, struct agent_co
 	a->retry_max = get_int(ld, "agent", &s, "retry_max", 3600, 1, 7 * 86400);
 	a->batch_size = get_int(ld, "agent", &s, "batch_size", 500, 1, 100000);
 	a->remote_failures = get_int(ld, "agent", &s, "remote_failures", 3, 1, 1000);
+	const char *al = section_get(&s, "alert", NULL);
+	a->alert = al && *al ? xstrdup(al) : NULL;
+	a->alert_on = load_alert_on(ld, section_get(&s, "alert_on", "dead, corrupt, rejected"));
 	section_release(&s);
+}
+
+/* The alert's remote exists and can send a message (config load, once the
+ * remotes are known). */
+static void check_alert(struct loader *ld, const struct config *cfg)
+{
+	const char *name = cfg->agent.alert;
+	if (!name)
+		return;
+	const struct remote_config *rc = config_remote(cfg, name);
+	const struct transport_ops *t = rc ? transport_find(rc->type) : NULL;
+	if (!rc)
+		diag_add(ld->d, "%s: [agent] alert: '%s' names no [remote %s] section", ld->file,
+			 name, name);
+	else if (t && !t->notify)
+		diag_add(ld->d, "%s: [agent] alert: remote '%s' is of type %s, which cannot send "
+			 "a message (use an smtp remote)", ld->file, name, rc->type);
 }
 
 /* Keys of [remote] sections that name local files (keys, secrets, host
@@ -425,6 +472,9 @@ static void load_route(struct loader *ld, const struct ini *ini, const struct co
 	else
 		load_dests(ld, cfg, sec, dest, r);
 	r->pattern = xstrdup(section_get(&s, "pattern", "*"));
+	const char *why = pattern_problem(r->pattern);
+	if (why)
+		diag_add(ld->d, "%s: [%s] pattern: '%s' %s", ld->file, sec, r->pattern, why);
 	r->format = xstrdup(section_get(&s, "format", "auto"));
 	const struct transport_ops *st = r->source.path ? transport_for(&r->source) : NULL;
 	if (st && st->after_valid) {
@@ -463,6 +513,25 @@ static void load_route(struct loader *ld, const struct ini *ini, const struct co
 	section_release(&s);
 }
 
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return b && a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+int route_skips_name(const struct route_config *r, const char *name)
+{
+	static const char *const temp_suffixes[] = { ".part", ".tmp", ".filepart", "~", NULL };
+	if (name[0] == '.')
+		return 1;
+	if (ends_with(name, r->temp_suffix))
+		return 1;
+	for (size_t i = 0; temp_suffixes[i]; i++)
+		if (ends_with(name, temp_suffixes[i]))
+			return 1;
+	return r->done_marker && ends_with(name, r->done_marker);
+}
+
 /* Split "kind name" into its parts; NAME may be empty for [agent]. */
 static void split_section(const char *sec, char *kind, size_t klen, const char **name)
 {
@@ -479,6 +548,8 @@ static void load_named(struct loader *ld, const struct ini *ini, struct config *
 {
 	for (size_t i = 0; i < ini->n; i++) {
 		const char *sec = ini->v[i].name;
+		if (!*sec)
+			continue;  /* keys before any section: config_lines_read reports them */
 		char kind[32];
 		const char *name;
 		split_section(sec, kind, sizeof(kind), &name);
@@ -520,21 +591,38 @@ static void check_route_formats(struct loader *ld, struct config *cfg)
 		formats_free(f);
 		return;
 	}
+	char names[ERRLEN];
+	format_names(f, names, sizeof(names));
 	for (size_t i = 0; i < cfg->nroutes; i++)
 		if (!format_known(f, cfg->routes[i].format))
-			diag_add(ld->d, "%s: [route %s] format: unknown format '%s'", ld->file,
-				 cfg->routes[i].name, cfg->routes[i].format);
+			diag_add(ld->d, "%s: [route %s] format: unknown format '%s' (known: %s)",
+				 ld->file, cfg->routes[i].name, cfg->routes[i].format, names);
 	formats_free(f);
 }
 
 static int file_readable(struct loader *ld, const char *path)
 {
+	struct stat st;
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		diag_add(ld->d, "%s: cannot read the configuration: %s", path, strerror(errno));
 		return -1;
 	}
+	int dir = fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode);
 	fclose(f);
+	if (dir) {
+		diag_add(ld->d, "%s: cannot read the configuration: is a directory, not a file",
+			 path);
+		return -1;
+	}
+	return 0;
+}
+
+/* iniparser's own messages: config_lines_read reports the same lines in
+ * the FILE:LINE: form of every other message. */
+static int ini_quiet(const char *fmt, ...)
+{
+	(void)fmt;
 	return 0;
 }
 
@@ -546,9 +634,13 @@ int config_load(const char *path, struct config *cfg, struct diag *d)
 	size_t before = d->n;
 	if (file_readable(&ld, path) != 0)
 		return -1;
+	struct config_lines *lines = config_lines_read(path, d);
+	iniparser_set_error_callback(ini_quiet);
 	dictionary *dict = iniparser_load(path);
 	if (!dict) {
-		diag_add(d, "%s: not a valid INI file", path);
+		if (d->n == before)
+			diag_add(d, "%s: not a valid INI file", path);
+		config_lines_free(lines);
 		return -1;
 	}
 	char *slash = strrchr(cfg->path, '/');
@@ -564,16 +656,43 @@ int config_load(const char *path, struct config *cfg, struct diag *d)
 	iniparser_freedict(dict);
 	load_agent(&ld, &ini, &cfg->agent);
 	load_named(&ld, &ini, cfg, 0);
+	check_alert(&ld, cfg);
 	load_named(&ld, &ini, cfg, 1);
 	check_route_formats(&ld, cfg);
+	config_check_overlaps(cfg, path, d);
 	ini_free(&ini);
 	free(ld.dir);
-	if (d->n == before)
-		return 0;
-	struct config_lines *lines = config_lines_read(path);
 	config_lines_annotate(lines, path, d, before);
 	config_lines_free(lines);
-	return -1;
+	return d->n == before ? 0 : -1;
+}
+
+void config_warnings(const struct config *cfg, struct diag *w)
+{
+	static const char why[] = "takes a file as soon as it is seen, so one still being "
+		"written goes half-written; set 1 or more, or a done_marker, unless every writer "
+		"renames complete files into the source";
+	size_t before = w->n, inherit = 0;
+	const char *first = NULL;
+	for (size_t i = 0; i < cfg->nroutes; i++) {
+		const struct route_config *r = &cfg->routes[i];
+		const struct transport_ops *t = r->source.path ? transport_for(&r->source) : NULL;
+		if (!t || t->message_fetch || r->stable_seconds > 0 || r->done_marker)
+			continue;  /* mail arrives whole; a marker says when a file is */
+		if (cfg->agent.stable_seconds > 0)
+			diag_add(w, "%s: [route %s] stable_seconds: 0 without a done_marker %s",
+				 cfg->path, r->name, why);
+		else if (!inherit++)
+			first = r->name;
+	}
+	if (inherit)  /* one warning, not one per route */
+		diag_add(w, "%s: [agent] stable_seconds: 0, for route %s%s without a done_marker, "
+			 "%s", cfg->path, first, inherit > 1 ? " and others" : "", why);
+	if (w->n == before)
+		return;
+	struct config_lines *lines = config_lines_read(cfg->path, NULL);
+	config_lines_annotate(lines, cfg->path, w, before);
+	config_lines_free(lines);
 }
 
 void config_release(struct config *cfg)
@@ -605,6 +724,8 @@ void config_release(struct config *cfg)
 	free(cfg->agent.manifest);
 	free(cfg->agent.log_level);
 	free(cfg->agent.metrics_file);
+	free(cfg->agent.alert);
+	free(cfg->agent.alert_on);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }

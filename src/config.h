@@ -71,6 +71,9 @@ struct agent_config {
 	int batch_size;          /* files recorded per manifest transaction */
 	int remote_failures;     /* status: a remote or route failing this many
 				    attempts (cycles) in a row is unhealthy */
+	char *alert;             /* remote (with `notify`) told about files that
+				    go dead, corrupt or rejected; NULL = none */
+	char *alert_on;          /* those states, as ",dead,corrupt,rejected," */
 };
 
 struct config {
@@ -87,6 +90,15 @@ struct config {
 /* Load and check PATH. Returns 0, or -1 with every problem added to D. */
 int config_load(const char *path, struct config *cfg, struct diag *d);
 void config_release(struct config *cfg);
+/* What a loaded configuration allows but probably should not (a route
+ * that takes files without waiting), added to W as "FILE:LINE: ..."
+ * messages: check-config prints them and still passes. */
+void config_warnings(const struct config *cfg, struct diag *w);
+
+/* 1 if route R never takes a file named NAME, whatever its pattern: a name
+ * starting with a dot, a temporary name (*.part, *.tmp, *.filepart, *~, the
+ * route's temp_suffix) or a done marker. */
+int route_skips_name(const struct route_config *r, const char *name);
 
 const struct route_config *config_route(const struct config *cfg, const char *name);
 const struct remote_config *config_remote(const struct config *cfg, const char *name);

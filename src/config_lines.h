@@ -8,8 +8,11 @@
 
 struct config_lines;
 
-/* Where each section and key of the INI file PATH is; NULL if unreadable. */
-struct config_lines *config_lines_read(const char *path);
+/* Where each section and key of the INI file PATH is; NULL if unreadable.
+ * With D, also adds "PATH:LINE: problem" for each repeated section or key,
+ * line that is no section header, key or comment, and key before any
+ * section. */
+struct config_lines *config_lines_read(const char *path, struct diag *d);
 void config_lines_free(struct config_lines *l);
 /* The line of KEY in SECTION (or of SECTION when KEY is NULL or absent);
  * 0 when unknown. Case and blanks do not matter, as for iniparser. */

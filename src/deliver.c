@@ -141,8 +141,11 @@ static int put_one(const struct deliver_env *env, struct tconn *c, struct item *
 		return 0;
 	struct progress *pg = progress_begin(env->progress, "deliver", it->df->f->name,
 					     it->df->f->size);
-	int rc = env->t->put(c, it->df->f->spool_path, it->tmp, pg, it->df->err);
+	int rc = env->t->put(c, it->df->f->spool_path, it->df->f->sha256, it->tmp, pg,
+			     it->df->err);
 	progress_end(pg);
+	if (rc == KA_CORRUPT)  /* none of those bytes may stay at the destination */
+		env->t->remove(c, it->tmp, (char[ERRLEN]){ 0 });
 	if (rc != 0) {
 		item_fail(it, rc, it->df->err);
 		return rc == KA_TRANSIENT;
@@ -351,7 +354,8 @@ static void send_all(const struct deliver_env *env, const struct endpoint *dest,
 {
 	for (size_t i = 0; i < n; i++) {
 		struct send_info info = { v[i].f->name, env->r->name,
-					  v[i].shipments ? v[i].shipments : "", dest->path };
+					  v[i].shipments ? v[i].shipments : "", dest->path,
+					  v[i].f->sha256 };
 		v[i].rc = env->t->send(env->pool[0], v[i].f->spool_path, &info, v[i].err);
 		if (v[i].rc == 0) {
 			v[i].final = xstrdup(dest->text);

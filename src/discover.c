@@ -41,24 +41,10 @@ char *source_path(const struct endpoint *src, const char *name)
 	return path_join(src->path, name);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return b && a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 /* Names a writer is still working on, or that are not ours to take. */
 static int is_temp_name(const struct route_config *r, const char *name)
 {
-	static const char *const temp_suffixes[] = { ".part", ".tmp", ".filepart", "~", NULL };
-	if (name[0] == '.')
-		return 1;
-	if (ends_with(name, r->temp_suffix))
-		return 1;
-	for (size_t i = 0; temp_suffixes[i]; i++)
-		if (ends_with(name, temp_suffixes[i]))
-			return 1;
-	return r->done_marker && ends_with(name, r->done_marker);
+	return route_skips_name(r, name);
 }
 
 /* Why NAME must not become a local name (and so is left at the source), or
@@ -134,28 +120,27 @@ static int is_stable(struct route_state *rs, const struct tentry *e, int local, 
 	return 0;
 }
 
-/* Copy one file into the spool. Returns 0, or a negative enum ka_err. */
-static int stage_one(struct pipeline *p, struct route_state *rs,
-		     const struct transport_ops *t, struct tconn *c, struct candidate *cd,
-		     char *err)
+int pipeline_fetch(struct pipeline *p, const struct route_config *r,
+		   const struct transport_ops *t, struct tconn *c, const char *name, int64_t size,
+		   const char *want, struct mfile *f, char *err)
 {
-	const struct route_config *r = rs->r;
 	struct spool_writer w;
 	int rc = spool_begin(&p->a->spool, &w, err);
 	if (rc != 0)
 		return rc;
-	char *path = source_path(&r->source, cd->e.name);
-	w.progress = progress_begin(p->progress, "stage", cd->e.name, cd->e.size);
+	char *path = source_path(&r->source, name);
+	w.progress = progress_begin(p->progress, "stage", name, size);
+	w.want = want;
 	struct sink to = { spool_write, spool_write_at, &w };
 	rc = t->get(c, path, &to, err);
 	progress_end(w.progress);
 	free(path);
 	if (rc == 0)
 		rc = spool_take_tail(&w, err);
-	if (rc == 0 && w.size != cd->e.size) {
+	if (rc == 0 && w.size != size) {
 		/* It changed while we copied it: not stable after all. */
 		snprintf(err, ERRLEN, "%s changed while being copied (%lld bytes, listed %lld)",
-			 cd->e.name, (long long)w.size, (long long)cd->e.size);
+			 name, (long long)w.size, (long long)size);
 		rc = KA_TRANSIENT;
 	}
 	if (rc != 0) {
@@ -163,12 +148,21 @@ static int stage_one(struct pipeline *p, struct route_state *rs,
 			/* The spool failed, not the source: say so, and why. */
 			char why[ERRLEN];
 			rc = spool_write_error(&w, why);
-			snprintf(err, ERRLEN, "cannot stage %s: %.400s", cd->e.name, why);
+			snprintf(err, ERRLEN, "cannot stage %s: %.400s", name, why);
 		}
 		spool_abort(&w);
 		return rc;
 	}
-	rc = spool_commit(&p->a->spool, &w, cd->f.sha256, &cd->f.size, &cd->f.spool_path, err);
+	return spool_commit(&p->a->spool, &w, f->sha256, &f->size, &f->spool_path, err);
+}
+
+/* Copy one file into the spool. Returns 0, or a negative enum ka_err. */
+static int stage_one(struct pipeline *p, struct route_state *rs,
+		     const struct transport_ops *t, struct tconn *c, struct candidate *cd,
+		     char *err)
+{
+	const struct route_config *r = rs->r;
+	int rc = pipeline_fetch(p, r, t, c, cd->e.name, cd->e.size, NULL, &cd->f, err);
 	if (rc != 0)
 		return rc;
 	cd->f.route = r->name;

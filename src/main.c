@@ -19,15 +19,20 @@ static volatile sig_atomic_t reload_flag;
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "Poll every route forever (the daemon, in the foreground); stop with "
-	  "SIGTERM or SIGINT, which finishes the file in hand.", "run" },
+	  "SIGTERM or SIGINT, which finishes the file in hand.\n"
+	  "SIGHUP reloads the configuration between cycles; an invalid one is refused "
+	  "(logged as reload_refused) and the running one kept.\n"
+	  "Under systemd (Type=notify) it sends READY=1 once the routes are armed, and "
+	  "WATCHDOG=1 while WatchdogSec= is set.", "run" },
 	{ "once", cmd_once, "One full cycle of every route, then exit (for cron and timers).\n"
 	  "Exit 0 when all went well, 65 if a file was rejected, 69 if a remote or a delivery "
-	  "failed (retried later), 75 if another run holds the manifest.\n"
+	  "failed (retried later), 74 if a spool copy did not match its sha256 (the file is "
+	  "corrupt), 75 if another run holds the manifest.\n"
 	  "On a terminal, files of 1 MiB or more show a progress line on stderr "
 	  "(--no-progress: none).", "once [--no-progress]" },
 	{ "status", cmd_status, "Per route: last cycle, files by state, next retry; per "
 	  "remote: last attempts.\n"
-	  "Exit 0 when all is healthy, 1 when a file is dead, or a remote failed its last "
+	  "Exit 0 when all is healthy, 1 when a file is dead or corrupt, or a remote failed its last "
 	  "remote_failures attempts (default 3), or a route its last remote_failures cycles.",
 	  "status [--json]" },
 	{ "list", cmd_list, "Manifest rows, oldest first. --since takes a date, a date-time "
@@ -37,9 +42,22 @@ static const struct command commands[] = {
 	  "parse summary.", "show ID [--json]" },
 	{ "resend", cmd_resend, "Deliver files again from the spool, to their route's "
 	  "destinations or to --to DEST (REMOTE:PATH or a local directory).\n"
-	  "--on-exists fail|overwrite|rename overrides the route's setting.",
+	  "--on-exists fail|overwrite|rename overrides the route's setting.\n"
+	  "A dead file resent to its own destinations is completed as a cycle would "
+	  "(delivered, done, source finished); that takes the manifest's lock (exit 75 "
+	  "while run, once or retry holds it).\n"
+	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 74 its spool "
+	  "copy did not match its sha256 (then corrupt), 69 a destination failed or the "
+	  "failures differ.",
 	  "resend ID... | --shipment ID | --route R --since T  [--to DEST] [--on-exists M] "
 	  "[--no-progress]" },
+	{ "retry", cmd_retry, "Put dead (and corrupt) files back in the queue once the cause "
+	  "is fixed: pending, attempts reset, due now; the next once or cycle of run "
+	  "delivers them and finishes their sources. Recorded as a `retried` event (who, "
+	  "--reason). Takes the manifest's lock like run and once.\n"
+	  "Exit 0 all queued, 65 a file was not dead or corrupt, 66 no such file, 75 "
+	  "another run, once or retry holds the manifest.",
+	  "retry ID... | --route R [--state S] | --state dead|corrupt  [--reason TEXT]" },
 	{ "validate", cmd_validate, "Parse a file and report every problem with its line.\n"
 	  "Exit 0 valid, 65 invalid, 66 unreadable.",
 	  "validate FILE [--format F] [--json] [--no-progress]" },
@@ -126,9 +144,9 @@ static int usage(FILE *out, int code)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %s\n", commands[i].usage);
 	fprintf(out, "\nOptions:\n"
-		"  -c FILE     configuration (default $KARGO_AGENT_CONFIG or %s)\n"
-		"  -h, --help  this help; COMMAND --help for a command's\n"
-		"  --version   print the version\n", config_default_path(NULL));
+		"  -c, --config FILE  configuration (default $KARGO_AGENT_CONFIG or %s)\n"
+		"  -h, --help         this help; COMMAND --help for a command's\n"
+		"  --version          print the version\n", config_default_path(NULL));
 	return code;
 }
 

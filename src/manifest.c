@@ -11,8 +11,8 @@
 
 #include "common.h"
 
-const char *const manifest_states[6] = {
-	ST_STAGED, ST_PENDING, ST_DELIVERED, ST_DONE, ST_REJECTED, ST_DEAD,
+const char *const manifest_states[MANIFEST_NSTATES] = {
+	ST_STAGED, ST_PENDING, ST_DELIVERED, ST_DONE, ST_REJECTED, ST_DEAD, ST_CORRUPT,
 };
 
 /* Migration N brings the schema from version N to N+1. Never edit a released
@@ -438,6 +438,88 @@ int manifest_set_retry(struct manifest *m, int64_t id, int attempts, int64_t nex
 	return rc;
 }
 
+int manifest_mark_corrupt(struct manifest *m, const char *sha256, const char *detail,
+			  int *marked, char *err)
+{
+	*marked = 0;
+	TX_BEGIN(m, err);
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "INSERT INTO events(file_id, ts, event, detail) "
+			 "SELECT id, ?2, 'spool_corrupt', ?3 FROM files WHERE sha256=?1", &st, err);
+	if (rc == 0) {
+		bind_text(st, 1, sha256);
+		sqlite3_bind_int64(st, 2, now_ms());
+		bind_text(st, 3, detail);
+		rc = step_done(m, st, err, "recording a corrupt spool copy");
+	}
+	if (rc == 0)
+		rc = prepare(m, "UPDATE files SET state='corrupt', next_attempt=0, last_error=?2, "
+			     "updated=?3 WHERE sha256=?1 AND state IN ('staged','pending','dead')",
+			     &st, err);
+	if (rc == 0) {
+		bind_text(st, 1, sha256);
+		bind_text(st, 2, detail);
+		sqlite3_bind_int64(st, 3, now_s());
+		rc = step_done(m, st, err, "marking files corrupt");
+	}
+	if (rc == 0)
+		*marked = sqlite3_changes(m->db);
+	TX_END(m, rc, err);
+	return rc;
+}
+
+int manifest_restage_failed(struct manifest *m, int64_t id, int64_t next_attempt,
+			    const char *why, char *err)
+{
+	TX_BEGIN(m, err);
+	sqlite3_stmt *st = NULL;
+	int rc = prepare(m, "UPDATE files SET next_attempt=?2, last_error=?3, updated=?4 "
+			 "WHERE id=?1", &st, err);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, next_attempt);
+		bind_text(st, 3, why);
+		sqlite3_bind_int64(st, 4, now_s());
+		rc = step_done(m, st, err, "recording a failed staging");
+	}
+	if (rc == 0)
+		rc = add_event(m, id, "restage_failed", why, err);
+	TX_END(m, rc, err);
+	return rc;
+}
+
+int manifest_retry(struct manifest *m, int64_t id, const char *detail, char *err)
+{
+	TX_BEGIN(m, err);
+	sqlite3_stmt *st = NULL;
+	int64_t now = now_s();
+	int rc = prepare(m, "UPDATE files SET state=CASE WHEN state='corrupt' THEN 'corrupt' "
+			 "WHEN summary IS NULL THEN 'staged' ELSE 'pending' END, attempts=0, "
+			 "next_attempt=?2, last_error=NULL, "
+			 "updated=?2 WHERE id=?1 AND state IN ('dead','corrupt')", &st, err);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, now);
+		rc = step_done(m, st, err, "putting a file back in the queue");
+	}
+	if (rc == 0 && sqlite3_changes(m->db) == 0) {
+		snprintf(err, ERRLEN, "file %lld is not dead or corrupt", (long long)id);
+		rc = KA_INVALID;
+	}
+	if (rc == 0)
+		rc = prepare(m, "UPDATE deliveries SET state='pending', updated=?2 "
+			     "WHERE file_id=?1 AND resend=0 AND state='failed'", &st, err);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, now);
+		rc = step_done(m, st, err, "resetting failed deliveries");
+	}
+	if (rc == 0)
+		rc = add_event(m, id, "retried", detail, err);
+	TX_END(m, rc, err);
+	return rc;
+}
+
 int manifest_set_source_done(struct manifest *m, int64_t id, const char *detail, char *err)
 {
 	TX_BEGIN(m, err);
@@ -527,7 +609,8 @@ int manifest_due(struct manifest *m, const char *route, int64_t now, int64_t **i
 	sqlite3_stmt *st = NULL;
 	int rc = prepare(m, "SELECT id FROM files WHERE route=?1 AND ("
 			 "(state IN ('staged','pending','delivered') AND next_attempt<=?2) OR "
-			 "(state='rejected' AND source_done=0 AND next_attempt<=?2)) ORDER BY id",
+			 "(state IN ('rejected','corrupt') AND source_done=0 AND next_attempt<=?2)) "
+			 "ORDER BY id",
 			 &st, err);
 	if (rc != 0)
 		return rc;
@@ -632,6 +715,27 @@ void mdeliveries_free(struct mdelivery *v, size_t n)
 	free(v);
 }
 
+/* Call FN with each file row ST (bound, FILE_COLUMNS) returns, until FN
+ * returns non-zero; then reset ST. WHAT names the query in errors. */
+static int each_file(struct manifest *m, sqlite3_stmt *st,
+		     int (*fn)(void *ctx, const struct mfile *f), void *ctx, char *err,
+		     const char *what)
+{
+	int r, rc = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		struct mfile f;
+		read_file_row(st, &f);
+		int stop = fn(ctx, &f);
+		mfile_release(&f);
+		if (stop)
+			break;
+	}
+	if (r != SQLITE_DONE && r != SQLITE_ROW)
+		rc = db_fail(m, err, what);
+	sqlite3_reset(st);
+	return rc;
+}
+
 int manifest_list(struct manifest *m, const struct mfilter *flt,
 		  int (*fn)(void *ctx, const struct mfile *f), void *ctx, char *err)
 {
@@ -647,19 +751,27 @@ int manifest_list(struct manifest *m, const struct mfilter *flt,
 	bind_text(st, 3, flt->shipment);
 	sqlite3_bind_int64(st, 4, flt->since);
 	sqlite3_bind_int64(st, 5, flt->limit > 0 ? flt->limit : -1);
-	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct mfile f;
-		read_file_row(st, &f);
-		int stop = fn(ctx, &f);
-		mfile_release(&f);
-		if (stop)
-			break;
-	}
-	if (r != SQLITE_DONE && r != SQLITE_ROW)
-		rc = db_fail(m, err, "listing files");
-	sqlite3_reset(st);
-	return rc;
+	return each_file(m, st, fn, ctx, err, "listing files");
+}
+
+int manifest_alerts_due(struct manifest *m, const char *route, const char *states,
+			int64_t since, int (*fn)(void *ctx, const struct mfile *f), void *ctx,
+			char *err)
+{
+	sqlite3_stmt *st = NULL;
+	/* route and state lead the files_due index: the history of done files
+	 * is never read. */
+	int rc = prepare(m, "SELECT " FILE_COLUMNS " FROM files WHERE route=?1 AND "
+			 "state IN ('dead','corrupt','rejected') AND instr(?2, ','||state||',')>0 "
+			 "AND updated>=?3 AND NOT EXISTS (SELECT 1 FROM events e WHERE "
+			 "e.file_id=files.id AND e.event='alerted' AND "
+			 "e.detail LIKE 'state='||files.state||' %') ORDER BY id", &st, err);
+	if (rc != 0)
+		return rc;
+	bind_text(st, 1, route);
+	bind_text(st, 2, states);
+	sqlite3_bind_int64(st, 3, since);
+	return each_file(m, st, fn, ctx, err, "listing files to alert about");
 }
 
 int manifest_events(struct manifest *m, int64_t file_id, struct mevent **v, size_t *n,
@@ -834,7 +946,7 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 		if (!s)
 			continue;   /* a file recorded since the list of routes was read */
 		const char *state = (const char *)sqlite3_column_text(st, 1);
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < MANIFEST_NSTATES; i++)
 			if (strcmp(state, manifest_states[i]) == 0)
 				s->counts[i] = sqlite3_column_int64(st, 2);
 		s->retrying += sqlite3_column_int64(st, 4);

@@ -1,5 +1,6 @@
 /* The manifest: every file the agent has seen, its state, its deliveries and
- * its history, in SQLite (WAL). All SQL lives in manifest.c. Each state
+ * its history, in SQLite (WAL). All SQL lives in manifest.c (manifest_summary.c
+ * reads a parse summary back with SQLite's JSON functions). Each state
  * change is one transaction (BEGIN IMMEDIATE) that also appends an event. */
 #ifndef KA_MANIFEST_H
 #define KA_MANIFEST_H
@@ -17,6 +18,13 @@ struct sqlite3;
 #define ST_DONE      "done"       /* delivered and the source finished */
 #define ST_REJECTED  "rejected"   /* failed validation: quarantined, never delivered */
 #define ST_DEAD      "dead"       /* gave up after max_attempts or a permanent error */
+#define ST_CORRUPT   "corrupt"    /* its spool copy no longer matched its sha256: set
+				     aside; staged again while the source holds the
+				     original */
+#define MANIFEST_NSTATES 7       /* manifest_states[]; these two are its last */
+#define ST_INDEX_DEAD    5
+#define ST_INDEX_CORRUPT 6
+#define MANIFEST_NEVER INT64_MAX  /* a next_attempt that never comes by itself */
 
 /* Delivery states. */
 #define DL_PENDING    "pending"
@@ -87,7 +95,7 @@ struct mfilter {
 
 struct mroute_status {
 	char *route;
-	int64_t counts[6];   /* staged, pending, delivered, done, rejected, dead */
+	int64_t counts[MANIFEST_NSTATES];  /* in manifest_states order */
 	int64_t next_retry;  /* 0 = none due */
 	int64_t retrying;    /* files waiting for a retry (attempts > 0, not dead) */
 	int64_t bytes;       /* bytes of files delivered (delivered or done) */
@@ -106,7 +114,7 @@ struct mremote_status {
 	char *last_error;
 };
 
-extern const char *const manifest_states[6];
+extern const char *const manifest_states[MANIFEST_NSTATES];
 
 int manifest_open(struct manifest *m, const char *path, char *err);
 void manifest_close(struct manifest *m);
@@ -135,6 +143,30 @@ int manifest_set_state(struct manifest *m, int64_t id, const char *state,
  * when DEAD is set. */
 int manifest_set_retry(struct manifest *m, int64_t id, int attempts, int64_t next_attempt,
 		       const char *error, int dead, char *err);
+/* The spool object with this content does not match its digest: every
+ * file that references it gets a spool_corrupt event with DETAIL, and those
+ * that still need it (staged, pending, dead) become corrupt, due for staging
+ * again. *MARKED: how many changed state. */
+int manifest_mark_corrupt(struct manifest *m, const char *sha256, const char *detail,
+			  int *marked, char *err);
+/* A corrupt file could not be staged again (WHY); look again at NEXT_ATTEMPT
+ * (MANIFEST_NEVER: only when asked). */
+int manifest_restage_failed(struct manifest *m, int64_t id, int64_t next_attempt,
+			    const char *why, char *err);
+/* Put a dead or corrupt file back in the queue (`retry`): a dead one
+ * pending (staged if it was never validated), a corrupt one still corrupt
+ * (the next cycle stages it again from its source); no attempt counted,
+ * due now, no last error;
+ * its failed deliveries to the route's destinations pending again; event
+ * `retried` with DETAIL. KA_INVALID when the file is not dead or corrupt. */
+int manifest_retry(struct manifest *m, int64_t id, const char *detail, char *err);
+/* ROUTE's files in one of STATES (",dead,rejected," form) since SINCE
+ * (updated, seconds) that have no `alerted` event for their state yet; FN
+ * is called for each. The alert itself is recorded with manifest_event
+ * (event "alerted", detail "state=STATE ..."). */
+int manifest_alerts_due(struct manifest *m, const char *route, const char *states,
+			int64_t since, int (*fn)(void *ctx, const struct mfile *f), void *ctx,
+			char *err);
 int manifest_set_source_done(struct manifest *m, int64_t id, const char *detail, char *err);
 int manifest_event(struct manifest *m, int64_t file_id, const char *event,
 		   const char *detail, char *err);
@@ -150,8 +182,9 @@ int manifest_notes(struct manifest *m, const char *event, int64_t *count, char *
 int manifest_get(struct manifest *m, int64_t id, struct mfile *f, char *err);
 void mfile_release(struct mfile *f);
 
-/* Ids of ROUTE's files that need work now: staged, pending or delivered
- * with next_attempt <= NOW, and rejected ones whose source is not finished. */
+/* Ids of ROUTE's files that need work now: staged, pending, delivered or
+ * corrupt with next_attempt <= NOW, and rejected ones whose source is not
+ * finished. */
 int manifest_due(struct manifest *m, const char *route, int64_t now, int64_t **ids,
 		 size_t *n, char *err);
 
@@ -200,5 +233,24 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 /* ROUTE's entry in a manifest_status array (binary search), or NULL. */
 struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route);
 void mroute_status_free(struct mroute_status *v, size_t n);
+
+/* A parse summary (files.summary) read back (manifest_summary.c). */
+struct msummary_error {
+	int64_t line;
+	char *cls, *field, *msg;
+};
+struct msummary {
+	char *format;
+	int valid;
+	int64_t rows, shipments, pallets, error_count;
+	struct msummary_error *errors;  /* the ones kept, first first */
+	size_t nerrors;
+	char **warnings;
+	size_t nwarnings;
+};
+/* Read the summary JSON into S; 0, or KA_ERR with ERR set (S then empty).
+ * Release S with msummary_release. */
+int manifest_summary_parse(struct manifest *m, const char *json, struct msummary *s, char *err);
+void msummary_release(struct msummary *s);
 
 #endif

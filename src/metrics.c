@@ -71,7 +71,7 @@ static void write_all(FILE *out, const struct config *cfg, struct mroute_status 
 	help(out, "kargo_agent_files", "gauge", "Files in the manifest by route and state.");
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct mroute_status *s = mroute_status_find(v, n, cfg->routes[i].name);
-		for (int k = 0; k < 6; k++) {
+		for (int k = 0; k < MANIFEST_NSTATES; k++) {
 			fputs("kargo_agent_files{route=\"", out);
 			label(out, cfg->routes[i].name);
 			fprintf(out, "\",state=\"%s\"} %lld\n", manifest_states[k],
@@ -110,16 +110,18 @@ int metrics_write(struct app *a, const char *path, int64_t cycle_ms, char *err)
 		mroute_status_free(v, n);
 		return rc;
 	}
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid()), why[ERRLEN];
 	FILE *out = fopen(tmp, "w");
 	if (!out) {
-		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", tmp, strerror(errno));
+		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", tmp,
+			 errno_text(errno, path, why, sizeof(why)));
 		rc = KA_ERR;
 		goto out;
 	}
 	write_all(out, &a->cfg, v, n, rv, rn, cycle_ms);
 	if (fclose(out) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", path, strerror(errno));
+		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", path,
+			 errno_text(errno, path, why, sizeof(why)));
 		unlink(tmp);
 		rc = KA_ERR;
 	}

@@ -10,6 +10,7 @@
 
 #include "deliver.h"
 #include "metrics.h"
+#include "notify.h"
 
 int pipeline_init(struct pipeline *p, struct app *a)
 {
@@ -111,10 +112,12 @@ void pipeline_cycle(struct pipeline *p)
 	int64_t start = now_ms();
 	for (size_t i = 0; i < p->nroutes && !*a->stop; i++) {
 		struct route_state *rs = &p->routes[i];
+		notify_tick(p->notify, *a->stop);
 		if (!rs->r->enabled)
 			continue;
 		cycle_route(p, rs);
 	}
+	pipeline_alerts(p);  /* after the files' work: a slow mail server holds none */
 	record_remotes(p);
 	char err[ERRLEN], q[1024];
 	if (a->cfg.agent.metrics_file &&
@@ -145,8 +148,8 @@ void pipeline_once(struct pipeline *p)
 }
 
 /* Sleep until DEADLINE_MS, an inotify event, a sighting due to become
- * stable, or at most a second (so signals are seen promptly). Returns 1 when
- * a cycle should run now. */
+ * stable, or at most a second (so signals are seen promptly; less when the
+ * watchdog needs pinging sooner). Returns 1 when a cycle should run now. */
 static int wait_next(struct pipeline *p, int64_t deadline_ms)
 {
 	struct pollfd fds[64];
@@ -163,7 +166,8 @@ static int wait_next(struct pipeline *p, int64_t deadline_ms)
 	int64_t wait = soonest - now_ms();
 	if (wait <= 0)
 		return 1;
-	if (poll(fds, n, (int)(wait > 1000 ? 1000 : wait)) > 0) {
+	int64_t cap = notify_max_wait(p->notify, 1000);
+	if (poll(fds, n, (int)(wait > cap ? cap : wait)) > 0) {
 		/* Let a writer finish a burst before we list the directory. */
 		usleep(50 * 1000);
 		for (nfds_t i = 0; i < n; i++)
@@ -183,8 +187,10 @@ static void reload(struct pipeline *p)
 	struct config cfg;
 	struct formats *f = NULL;
 	struct diag d = { 0 };
+	struct notify *n = p->notify;
 	char q[1024];
 	*a->reload = 0;
+	notify_reloading(n);
 	int rc = config_load(a->config_path, &cfg, &d);
 	if (rc == 0)
 		rc = formats_load(&cfg, &f, &d);
@@ -201,6 +207,7 @@ static void reload(struct pipeline *p)
 		if (cfg.path)
 			config_release(&cfg);
 		diag_release(&d);
+		notify_send(n, "READY=1");
 		return;
 	}
 	pipeline_release(p);
@@ -212,13 +219,19 @@ static void reload(struct pipeline *p)
 	log_level_parse(a->cfg.agent.log_level, &lv);
 	a->lg.level = lv;
 	pipeline_init(p, a);
+	p->notify = n;
 	log_event(&a->lg, LOG_INFO, "reloaded", "config=%s routes=%zu", a->config_path,
 		  a->cfg.nroutes);
+	notify_send(n, "READY=1");
 }
 
 void pipeline_run(struct pipeline *p)
 {
 	struct app *a = p->a;
+	struct notify n;
+	int ready = 0;
+	notify_init(&n, &a->lg);
+	p->notify = &n;
 	log_event(&a->lg, LOG_INFO, "started", "routes=%zu poll_interval=%d", p->nroutes,
 		  a->cfg.agent.poll_interval);
 	while (!*a->stop) {
@@ -227,14 +240,23 @@ void pipeline_run(struct pipeline *p)
 		for (size_t i = 0; i < p->nroutes; i++)
 			if (p->routes[i].r->enabled)
 				watch_route(p, &p->routes[i]);
+		if (!ready) {
+			/* Armed: systemctl start returns now, before a long first cycle. */
+			notify_send(&n, "READY=1");
+			ready = 1;
+		}
 		int64_t start = now_ms();
 		pipeline_cycle(p);
 		int64_t deadline = start + (int64_t)a->cfg.agent.poll_interval * 1000;
-		while (!*a->stop && !*a->reload && now_ms() < deadline)
+		while (!*a->stop && !*a->reload && now_ms() < deadline) {
+			notify_tick(&n, 0);
 			if (wait_next(p, deadline))
 				break;  /* an event, or a file due to be stable */
+		}
 	}
+	notify_tick(&n, 1);
 	log_event(&a->lg, LOG_INFO, "stopped", "reason=signal");
+	p->notify = NULL;
 }
 
 /* Resend: a new delivery row per destination, delivered now from the spool. */
@@ -299,6 +321,11 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 		snprintf(err, ERRLEN, "file %lld was rejected (invalid); it is never delivered",
 			 (long long)id);
 		rc = KA_INVALID;
+	} else if (strcmp(f.state, ST_CORRUPT) == 0) {
+		snprintf(err, ERRLEN, "file %lld is corrupt: its spool copy did not match its "
+			 "sha256 and was set aside; it is staged again while its source holds the "
+			 "original", (long long)id);
+		rc = KA_CORRUPT;
 	} else if (access(f.spool_path, R_OK) != 0) {
 		snprintf(err, ERRLEN, "file %lld: spool copy %s is missing: %s", (long long)id,
 			 f.spool_path, strerror(errno));
@@ -315,11 +342,19 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 			rc = resend_to(p, r, &f, &ep, err);
 		}
 		endpoint_release(&ep);
+	} else if (strcmp(f.state, ST_DEAD) == 0) {
+		/* Its own destinations, given up on: complete it like a cycle. */
+		manifest_event(&a->m, id, "resend_requested", "original destinations", err);
+		rc = manifest_retry(&a->m, id, "by=resend", err);
+		if (rc == 0)
+			rc = pipeline_complete(p, r, id, err);
 	} else {
 		manifest_event(&a->m, id, "resend_requested", "original destinations", err);
 		for (size_t i = 0; rc == 0 && i < r->ndests; i++)
 			rc = resend_to(p, r, &f, &r->dests[i], err);
 	}
+	if (rc == KA_CORRUPT && strcmp(f.state, ST_CORRUPT) != 0)
+		pipeline_spool_corrupt(p, &f, err);
 	mfile_release(&f);
 	return rc;
 }

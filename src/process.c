@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "notify.h"
 #include "progress.h"
 
 /* Seconds to wait before attempt ATTEMPTS+1: base·2^(attempts-1), capped,
@@ -61,20 +62,18 @@ int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
 	free(rname);
 	rc = t->mkdirs(c, r->quarantine, err);
 	if (rc == 0)
-		rc = t->put(c, f->spool_path, tmp, NULL, err);
+		rc = t->put(c, f->spool_path, f->sha256, tmp, NULL, err);
 	if (rc == 0)
 		rc = t->rename(c, tmp, final, 1, err);
 	if (rc == 0) {
 		FILE *out = fopen(report, "w");
-		if (!out) {
-			snprintf(err, ERRLEN, "cannot write %s: %s", report, strerror(errno));
-			rc = KA_ERR;
-		} else {
+		if (out)
 			parse_result_report(res, f->name, out);
-			if (fclose(out) != 0) {
-				snprintf(err, ERRLEN, "cannot write %s: %s", report, strerror(errno));
-				rc = KA_ERR;
-			}
+		if (!out || fclose(out) != 0) {
+			char why[ERRLEN];
+			snprintf(err, ERRLEN, "cannot write %s: %s", report,
+				 errno_text(errno, report, why, sizeof(why)));
+			rc = KA_ERR;
 		}
 	}
 	free(final);
@@ -99,6 +98,11 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 	}
 	if (!res.valid) {
 		rc = pipeline_quarantine(p, r, f, &res, err);
+		if (rc == KA_CORRUPT) {
+			pipeline_spool_corrupt(p, f, err);
+			parse_result_release(&res);
+			return rc;
+		}
 		if (rc != 0) {
 			fail_file(p, r, f, rc, 1, err);
 			parse_result_release(&res);
@@ -265,6 +269,10 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 		if (pf->rc == KA_STOPPED) {
 			log_event(&a->lg, LOG_DEBUG, "not_tried", "file=%lld route=%s reason=stopping",
 				  (long long)pf->f->id, r->name);
+		} else if (pf->rc == KA_CORRUPT) {
+			pipeline_spool_corrupt(p, pf->f, pf->err);
+			free(pf->f->state);
+			pf->f->state = xstrdup(ST_CORRUPT);
 		} else if (pf->rc != 0) {
 			fail_file(p, r, pf->f, pf->rc, !pf->not_tried, pf->err);
 		} else {
@@ -379,6 +387,8 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 		if (manifest_get(&a->m, ids[i], &files[loaded], err) != 0)
 			continue;
 		struct mfile *f = &files[loaded++];
+		if (strcmp(f->state, ST_CORRUPT) == 0 && pipeline_restage(p, r, f) != 0)
+			continue;
 		if (strcmp(f->state, ST_STAGED) == 0 && validate(p, r, f) != 0)
 			continue;
 		if (strcmp(f->state, ST_PENDING) == 0)
@@ -406,6 +416,26 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 	free(pending);
 }
 
+int pipeline_complete(struct pipeline *p, const struct route_config *r, int64_t id,
+		      char *err)
+{
+	struct route_config once = *r;
+	once.max_attempts = 1;  /* a failed attempt leaves it dead, as it was */
+	process_batch(p, &once, &id, 1);
+	struct mfile f;
+	int rc = manifest_get(&p->a->m, id, &f, err);
+	if (rc != 0)
+		return rc;
+	if (strcmp(f.state, ST_DONE) != 0 && strcmp(f.state, ST_DELIVERED) != 0) {
+		snprintf(err, ERRLEN, "file %lld is %s again: %.400s", (long long)id, f.state,
+			 f.last_error ? f.last_error : "see kargo-agent show");
+		rc = strcmp(f.state, ST_REJECTED) == 0 ? KA_INVALID
+		     : strcmp(f.state, ST_CORRUPT) == 0 ? KA_CORRUPT : KA_TRANSIENT;
+	}
+	mfile_release(&f);
+	return rc;
+}
+
 int route_process(struct pipeline *p, struct route_state *rs, char *err)
 {
 	struct app *a = p->a;
@@ -413,8 +443,10 @@ int route_process(struct pipeline *p, struct route_state *rs, char *err)
 	size_t n = 0;
 	int rc = manifest_due(&a->m, rs->r->name, now_s(), &ids, &n, err);
 	size_t batch = (size_t)a->cfg.agent.batch_size;
-	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i += batch)
+	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i += batch) {
+		notify_tick(p->notify, 0);
 		process_batch(p, rs->r, ids + i, n - i < batch ? n - i : batch);
+	}
 	free(ids);
 	return rc;
 }

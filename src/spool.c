@@ -22,7 +22,9 @@
 static int errno_fail(char *err, const char *what, const char *path)
 {
 	int e = errno;
-	snprintf(err, ERRLEN, "spool: cannot %s %s: %s", what, path, strerror(e));
+	char why[ERRLEN];
+	snprintf(err, ERRLEN, "spool: cannot %s %s: %s", what, path,
+		 errno_text(e, path, why, sizeof(why)));
 	return (e == ENOSPC || e == EDQUOT) ? KA_NOSPACE : KA_ERR;
 }
 
@@ -39,6 +41,7 @@ int spool_open(struct spool *s, const char *dir, char *err)
 	s->dir = xstrdup(dir);
 	s->objects = path_join(dir, "objects");
 	s->tmp = path_join(dir, "tmp");
+	s->corrupt = path_join(dir, "corrupt");
 	/* The spool's parents, then the spool and its two directories. */
 	mkdir_parents(dir);
 	int rc = ensure_dir(dir, err);
@@ -54,6 +57,7 @@ void spool_release(struct spool *s)
 	free(s->dir);
 	free(s->objects);
 	free(s->tmp);
+	free(s->corrupt);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -162,6 +166,11 @@ int spool_commit(struct spool *s, struct spool_writer *w, char sha[SHA256_HEX],
 	}
 	w->fd = -1;
 	sha256_final(&w->hash, sha);
+	if (w->want && strcmp(sha, w->want) != 0) {
+		snprintf(err, ERRLEN, "the copy has sha256 %s, not the recorded %s", sha, w->want);
+		rc = KA_INVALID;
+		goto fail;
+	}
 	*path = path_join(s->objects, sha);
 	/* Same content already spooled: keep the durable copy, never replace it
 	 * with one whose data may not be on disk yet. */
@@ -185,7 +194,9 @@ fail:
 
 int spool_write_error(const struct spool_writer *w, char *err)
 {
-	snprintf(err, ERRLEN, "spool: cannot write %s: %s", w->tmp_path, strerror(w->error));
+	char why[ERRLEN];
+	snprintf(err, ERRLEN, "spool: cannot write %s: %s", w->tmp_path,
+		 errno_text(w->error, w->tmp_path, why, sizeof(why)));
 	return (w->error == ENOSPC || w->error == EDQUOT) ? KA_NOSPACE : KA_ERR;
 }
 
@@ -214,6 +225,27 @@ int spool_sync(struct spool *s, char *err)
 	close(fd);
 	if (rc == 0)
 		s->dirty = 0;
+	return rc;
+}
+
+int spool_set_aside(struct spool *s, const char *sha256, char **moved, char *err)
+{
+	*moved = NULL;
+	int rc = ensure_dir(s->corrupt, err);
+	if (rc != 0)
+		return rc;
+	char *from = path_join(s->objects, sha256);
+	char *to = xasprintf("%s/%s.%lld", s->corrupt, sha256, (long long)now_ms());
+	if (rename(from, to) == 0) {
+		*moved = to;
+		s->dirty = 1;
+	} else {
+		rc = errno == ENOENT ? KA_NOENT : errno_fail(err, "move aside", from);
+		if (rc == KA_NOENT)
+			snprintf(err, ERRLEN, "spool: %s is already gone", from);
+		free(to);
+	}
+	free(from);
 	return rc;
 }
 

@@ -13,6 +13,8 @@ struct spool {
 	char *dir;
 	char *objects;      /* DIR/objects: one file per distinct content */
 	char *tmp;          /* DIR/tmp: copies in progress */
+	char *corrupt;      /* DIR/corrupt: objects that no longer matched their
+			       digest, set aside (created when first needed) */
 	int dirty;          /* objects/ has renames not yet made durable */
 };
 
@@ -24,6 +26,8 @@ struct spool_writer {
 	int error;          /* errno of the first failed write */
 	struct progress *progress;  /* told each block written, or NULL (set after
 				       spool_begin) */
+	const char *want;   /* the sha256 the copy must have (staging a file again),
+			       or NULL (set after spool_begin) */
 };
 
 int spool_open(struct spool *s, const char *dir, char *err);
@@ -41,7 +45,8 @@ int spool_write_at(void *writer, const void *buf, size_t len, int64_t offset);
  * them in the size. A no-op when spool_write_at was not used. */
 int spool_take_tail(struct spool_writer *w, char *err);
 /* Move the copy to objects/SHA256. Sets sha, *size and *path (caller frees).
- * Not durable until spool_sync. */
+ * Not durable until spool_sync. With w->want set and another digest, the
+ * copy is dropped and KA_INVALID returned. */
 int spool_commit(struct spool *s, struct spool_writer *w, char sha[SHA256_HEX],
 		 int64_t *size, char **path, char *err);
 /* After spool_write failed: "spool: cannot write PATH: reason" in err;
@@ -51,6 +56,11 @@ int spool_write_error(const struct spool_writer *w, char *err);
 void spool_abort(struct spool_writer *w);
 /* Make every copy committed since the last call durable (syncfs). */
 int spool_sync(struct spool *s, char *err);
+/* Move objects/SHA256 aside to corrupt/SHA256.MILLISECONDS (it did not match
+ * its digest): a later staging of the same content starts afresh, and the
+ * bad bytes stay for a look. Sets *moved (caller frees); KA_NOENT when the
+ * object is already gone. */
+int spool_set_aside(struct spool *s, const char *sha256, char **moved, char *err);
 /* Remove leftovers of copies interrupted by a crash. */
 void spool_clean_tmp(struct spool *s);
 

@@ -27,6 +27,7 @@ int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_show(struct cli *cli, int argc, char **argv);
 int cmd_resend(struct cli *cli, int argc, char **argv);
+int cmd_retry(struct cli *cli, int argc, char **argv);
 int cmd_validate(struct cli *cli, int argc, char **argv);
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
@@ -35,10 +36,16 @@ int cmd_verify(struct cli *cli, int argc, char **argv);
 const struct command *command_find(const char *name);
 
 /* Options of commands whose only option besides -c and --help is one
- * boolean --FLAG (NULL for none), which sets *SET. Returns -1 to go on,
- * else the exit code (0 after --help, 64 on a usage error). */
+ * boolean --FLAG (NULL for none), which sets *SET, and that take no
+ * operands. Returns -1 to go on, else the exit code (0 after --help, 64 on
+ * a usage error or an operand). */
 int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 		  const char *flag, int *set);
+/* The same for a command with operands: argv[optind..] are left to it. */
+int cli_flag_opts_operands(const char *name, int argc, char **argv, struct cli *cli,
+			   const char *flag, int *set);
+/* -1 when getopt left no operands in ARGV, else a message and 64. */
+int cli_no_operands(const char *name, int argc, char **argv);
 
 /* The progress line of once, resend and validate: on when stderr is a
  * terminal and OFF (--no-progress) is not set, for files of at least
@@ -54,6 +61,16 @@ int cli_parse_since(const char *cmd, const char *arg, int64_t *out);
 int cli_parse_count(const char *s, int64_t *out);
 /* Parse a positive file id; 0 and a message on stderr when not one. */
 int64_t cli_parse_id(const char *s);
+
+/* File ids a command works on. */
+struct ids {
+	int64_t *v;
+	size_t n;
+};
+void ids_add(struct ids *ids, int64_t id);
+/* ARGV[FIRST..ARGC) as file ids added to IDS; 0, or -1 with a message on
+ * stderr (IDS freed). */
+int cli_parse_ids(int argc, char **argv, int first, struct ids *ids);
 
 /* JSON output helpers. */
 void json_str(FILE *out, const char *s);

@@ -15,8 +15,16 @@ int cli_usage(const char *name, int ok)
 	return ok ? EX_OK : EX_USAGE;
 }
 
-int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
-		  const char *flag, int *set)
+int cli_no_operands(const char *name, int argc, char **argv)
+{
+	if (optind >= argc)
+		return -1;
+	fprintf(stderr, "kargo-agent %s: unexpected argument '%s'\n", name, argv[optind]);
+	return cli_usage(name, 0);
+}
+
+int cli_flag_opts_operands(const char *name, int argc, char **argv, struct cli *cli,
+			   const char *flag, int *set)
 {
 	const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -34,6 +42,13 @@ int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 			return cli_usage(name, ch == 'h');
 	}
 	return -1;
+}
+
+int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
+		  const char *flag, int *set)
+{
+	int rc = cli_flag_opts_operands(name, argc, argv, cli, flag, set);
+	return rc >= 0 ? rc : cli_no_operands(name, argc, argv);
 }
 
 struct progress *cli_progress(struct progress *p, int off)
@@ -88,6 +103,27 @@ int64_t cli_parse_id(const char *s)
 		return 0;
 	}
 	return v;
+}
+
+void ids_add(struct ids *ids, int64_t id)
+{
+	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
+	ids->v[ids->n++] = id;
+}
+
+int cli_parse_ids(int argc, char **argv, int first, struct ids *ids)
+{
+	for (int i = first; i < argc; i++) {
+		int64_t id = cli_parse_id(argv[i]);
+		if (!id) {
+			free(ids->v);
+			ids->v = NULL;
+			ids->n = 0;
+			return -1;
+		}
+		ids_add(ids, id);
+	}
+	return 0;
 }
 
 void json_str(FILE *out, const char *s)

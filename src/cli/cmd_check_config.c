@@ -22,7 +22,8 @@ static int check_source(struct conns *cs, const struct route_config *r)
 			 uidvalidity);
 	} else if (rc == 0) {
 		rc = t->list(c, r->source.path, &l, err);
-		snprintf(what, sizeof(what), "readable, %zu entries", l.n);
+		snprintf(what, sizeof(what), "readable, %zu %s", l.n,
+			 plural((long long)l.n, "entry", "entries"));
 	}
 	if (rc == 0)
 		printf("ok    [route %s] source %s: %s\n", r->name, r->source.text, what);
@@ -51,7 +52,7 @@ static int check_dest(struct conns *cs, const struct route_config *r, const stru
 	if (rc == 0)
 		rc = t->mkdirs(c, ep->path, err);
 	if (rc == 0)
-		rc = t->put(c, "/dev/null", probe, NULL, err);
+		rc = t->put(c, "/dev/null", NULL, probe, NULL, err);
 	if (rc == 0)
 		rc = t->remove(c, probe, err);
 	if (rc == 0)
@@ -86,8 +87,14 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
 	struct app a = { .stop = cli->stop };
 	int rc = app_open(&a, cli->config, 0);
 	if (rc == 0) {
-		printf("ok    %s: %zu remotes, %zu routes\n", a.config_path, a.cfg.nremotes,
-		       a.cfg.nroutes);
+		printf("ok    %s: %zu %s, %zu %s\n", a.config_path, a.cfg.nremotes,
+		       plural((long long)a.cfg.nremotes, "remote", "remotes"), a.cfg.nroutes,
+		       plural((long long)a.cfg.nroutes, "route", "routes"));
+		struct diag w = { 0 };
+		config_warnings(&a.cfg, &w);
+		for (size_t i = 0; i < w.n; i++)
+			fprintf(stderr, "kargo-agent: warning: %s\n", w.msgs[i]);
+		diag_release(&w);
 		if (!offline)
 			rc = check_remotes(&a);
 	}

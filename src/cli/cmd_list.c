@@ -64,13 +64,15 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		default: return cli_usage("list", ch == 'h');
 		}
 	}
+	if (cli_no_operands("list", argc, argv) >= 0)
+		return EX_USAGE;
 	if (flt.state) {
 		int known = 0;
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < MANIFEST_NSTATES; i++)
 			known |= strcmp(flt.state, manifest_states[i]) == 0;
 		if (!known) {
 			fprintf(stderr, "kargo-agent list: unknown state '%s' (staged, pending, "
-				"delivered, done, rejected, dead)\n", flt.state);
+				"delivered, done, rejected, dead, corrupt)\n", flt.state);
 			return EX_USAGE;
 		}
 	}
@@ -81,6 +83,9 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		o.m = &a.m;
 		if (o.json)
 			fputc('[', stdout);
+		else
+			printf("%-6s %-20s %-9s %10s  %-20s  %s\n", "ID", "ROUTE", "STATE", "SIZE",
+			       "CREATED", "NAME");
 		if (manifest_list(&a.m, &flt, print_row, &o, err) != 0) {
 			fprintf(stderr, "kargo-agent: %s\n", err);
 			rc = EX_IOERR;

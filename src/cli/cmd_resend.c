@@ -6,18 +6,11 @@
 #include "cli.h"
 #include "pipeline.h"
 
-struct ids {
-	int64_t *v;
-	size_t n;
-};
-
 static int collect(void *ctx, const struct mfile *f)
 {
-	struct ids *ids = ctx;
 	if (strcmp(f->state, ST_REJECTED) == 0 || strcmp(f->state, ST_STAGED) == 0)
 		return 0;  /* never delivered: nothing to send again */
-	ids->v = xrealloc(ids->v, (ids->n + 1) * sizeof(*ids->v));
-	ids->v[ids->n++] = f->id;
+	ids_add(ctx, f->id);
 	return 0;
 }
 
@@ -32,15 +25,27 @@ static int parse_on_exists(const char *s)
 	return -2;
 }
 
+/* The exit code of one failed resend (documented in kargo-agent(8)). */
+static int resend_exit(int rc)
+{
+	switch (rc) {
+	case KA_INVALID: return EX_DATAERR;   /* rejected: never delivered */
+	case KA_NOENT: return EX_NOINPUT;     /* the spool copy is missing */
+	case KA_CORRUPT: return EX_IOERR;     /* the spool copy did not match its sha256 */
+	default: return EX_UNAVAILABLE;       /* the destination failed */
+	}
+}
+
 /* Deliver each id, showing large ones on PG (may be NULL); a failure is
- * reported and the others still go. */
+ * reported and the others still go. Exit: 0, the code every failure
+ * shares, or EX_UNAVAILABLE when they differ. */
 static int resend_all(struct app *a, const struct ids *ids, const char *to, int on_exists,
 		      struct progress *pg)
 {
 	struct pipeline p;
 	pipeline_init(&p, a);
 	p.progress = pg;
-	int failed = 0, invalid = 0, missing = 0;
+	int code = EX_OK;
 	for (size_t i = 0; i < ids->n && !*a->stop; i++) {
 		char err[ERRLEN];
 		int rc = pipeline_resend(&p, ids->v[i], to, on_exists, err);
@@ -48,17 +53,29 @@ static int resend_all(struct app *a, const struct ids *ids, const char *to, int 
 			printf("resent %lld\n", (long long)ids->v[i]);
 		} else {
 			fprintf(stderr, "kargo-agent resend: %s\n", err);
-			failed++;
-			invalid += rc == KA_INVALID;
-			missing += rc == KA_NOENT;
+			int this = resend_exit(rc);
+			code = code == EX_OK || code == this ? this : EX_UNAVAILABLE;
 		}
 	}
 	pipeline_release(&p);
-	if (!failed)
-		return EX_OK;
-	if (missing == failed)
-		return EX_NOINPUT;
-	return invalid + missing == failed ? EX_DATAERR : EX_UNAVAILABLE;
+	return code;
+}
+
+/* Resending a dead file to its own destinations completes it, which changes
+ * its state: that takes the manifest's lock, as run and once do. */
+static int lock_if_dead(struct app *a, const struct ids *ids)
+{
+	for (size_t i = 0; i < ids->n; i++) {
+		struct mfile f;
+		char err[ERRLEN];
+		if (manifest_get(&a->m, ids->v[i], &f, err) != 0)
+			continue;  /* reported by the resend itself */
+		int dead = strcmp(f.state, ST_DEAD) == 0;
+		mfile_release(&f);
+		if (dead)
+			return app_lock(a);
+	}
+	return 0;
 }
 
 int cmd_resend(struct cli *cli, int argc, char **argv)
@@ -101,15 +118,8 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 		}
 	}
 	struct ids ids = { 0 };
-	for (int i = optind; i < argc; i++) {
-		int64_t id = cli_parse_id(argv[i]);
-		if (!id) {
-			free(ids.v);
-			return EX_USAGE;
-		}
-		ids.v = xrealloc(ids.v, (ids.n + 1) * sizeof(*ids.v));
-		ids.v[ids.n++] = id;
-	}
+	if (cli_parse_ids(argc, argv, optind, &ids) != 0)
+		return EX_USAGE;
 	if ((ids.n == 0) == (by_filter == 0)) {
 		fprintf(stderr, "kargo-agent resend: give file ids, or --shipment / --route "
 			"with --since, not both\n");
@@ -123,7 +133,7 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 		return EX_USAGE;
 	}
 	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST);
+	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_SPOOL);
 	if (rc == 0 && by_filter) {
 		char err[ERRLEN];
 		flt.state = NULL;
@@ -135,6 +145,8 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 			rc = EX_NOINPUT;
 		}
 	}
+	if (rc == 0 && !to)
+		rc = lock_if_dead(&a, &ids);
 	if (rc == 0) {
 		struct progress line;
 		a.lg.progress = cli_progress(&line, no_progress);

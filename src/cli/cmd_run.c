@@ -14,8 +14,6 @@ static int start(const char *name, struct cli *cli, int argc, char **argv, struc
 	memset(a, 0, sizeof(*a));
 	a->lock_fd = -1;
 	*code = cli_flag_opts(name, argc, argv, cli, flag, set);
-	if (*code < 0 && optind < argc)
-		*code = cli_usage(name, 0);
 	if (*code >= 0)
 		return 0;
 	a->stop = cli->stop;
@@ -53,9 +51,12 @@ int cmd_once(struct cli *cli, int argc, char **argv)
 		progress_release(p.progress);
 		struct cycle_stats *s = &p.stats;
 		printf("once: %d staged, %d delivered, %d rejected, %d to retry, %d dead, "
-		       "%d route errors\n", s->staged, s->delivered, s->rejected, s->retried,
-		       s->dead, s->route_errors);
-		if (s->route_errors || s->retried || s->dead)
+		       "%d corrupt, %d route %s\n", s->staged, s->delivered, s->rejected,
+		       s->retried, s->dead, s->corrupt, s->route_errors,
+		       plural(s->route_errors, "error", "errors"));
+		if (s->corrupt)
+			rc = EX_IOERR;
+		else if (s->route_errors || s->retried || s->dead)
 			rc = EX_UNAVAILABLE;
 		else if (s->rejected)
 			rc = EX_DATAERR;

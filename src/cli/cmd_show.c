@@ -4,8 +4,60 @@
 
 #include "cli.h"
 
-static void show_text(const struct mfile *f, const char *ships, const struct mdelivery *dv,
-		      size_t dn, const struct mevent *ev, size_t en)
+/* Where a rejected file and its report were copied: the route's quarantine,
+ * as pipeline_quarantine names them. */
+static void show_quarantine(struct app *a, const struct mfile *f)
+{
+	const struct route_config *r = config_route(&a->cfg, f->route);
+	if (!r || !r->quarantine) {
+		printf("  quarantine  - (route %s is not in %s)\n", f->route, a->cfg.path);
+		return;
+	}
+	char *copy = path_join(r->quarantine, f->name);
+	char *rname = name_fit("", f->name, ".errors.txt");
+	char *report = path_join(r->quarantine, rname);
+	printf("  quarantine  %s\n  report      %s\n", copy, report);
+	free(copy);
+	free(rname);
+	free(report);
+}
+
+/* The parse summary as lines: what was read, each error kept with its line,
+ * the warnings. A summary that cannot be read is printed as recorded. */
+static void show_summary(struct app *a, const struct mfile *f)
+{
+	struct msummary s;
+	char err[ERRLEN];
+	if (!f->summary) {
+		printf("  summary     -\n");
+		return;
+	}
+	if (manifest_summary_parse(&a->m, f->summary, &s, err) != 0) {
+		printf("  summary     %s\n", f->summary);
+		return;
+	}
+	const char *format = s.format ? s.format : "-";
+	printf("  summary     %s, %s: %lld %s, %lld %s, %lld %s, %lld %s\n", format,
+	       s.valid ? "valid" : "invalid", (long long)s.rows, format_rows_word(format, s.rows),
+	       (long long)s.shipments, plural(s.shipments, "shipment", "shipments"),
+	       (long long)s.pallets, plural(s.pallets, "pallet", "pallets"),
+	       (long long)s.error_count, plural(s.error_count, "error", "errors"));
+	for (size_t i = 0; i < s.nerrors; i++) {
+		const struct msummary_error *e = &s.errors[i];
+		const char *field = e->field ? e->field : "";
+		printf("  %-11s line %lld: %s%s%s [%s]\n", i ? "" : "errors", (long long)e->line,
+		       field, *field ? ": " : "", e->msg ? e->msg : "", e->cls ? e->cls : "");
+	}
+	if (s.error_count > (int64_t)s.nerrors)
+		printf("  %-11s ... %lld more not shown\n", "",
+		       (long long)(s.error_count - (int64_t)s.nerrors));
+	for (size_t i = 0; i < s.nwarnings; i++)
+		printf("  %-11s %s\n", i ? "" : "warnings", s.warnings[i] ? s.warnings[i] : "");
+	msummary_release(&s);
+}
+
+static void show_text(struct app *a, const struct mfile *f, const char *ships,
+		      const struct mdelivery *dv, size_t dn, const struct mevent *ev, size_t en)
 {
 	char t[32];
 	printf("file %lld\n", (long long)f->id);
@@ -21,7 +73,9 @@ static void show_text(const struct mfile *f, const char *ships, const struct mde
 		printf("  next_retry  %s\n", t);
 	}
 	printf("  spool       %s\n  shipments   %s\n", f->spool_path, *ships ? ships : "-");
-	printf("  summary     %s\n", f->summary ? f->summary : "-");
+	show_summary(a, f);
+	if (strcmp(f->state, ST_REJECTED) == 0)
+		show_quarantine(a, f);
 	printf("deliveries\n");
 	for (size_t i = 0; i < dn; i++)
 		printf("  %-10s %s%s -> %s\n", dv[i].state, dv[i].dest, dv[i].resend ? " (resend)" : "",
@@ -66,7 +120,7 @@ static void show_json(const struct mfile *f, const char *ships, const struct mde
 int cmd_show(struct cli *cli, int argc, char **argv)
 {
 	int json = 0;
-	int orc = cli_flag_opts("show", argc, argv, cli, "json", &json);
+	int orc = cli_flag_opts_operands("show", argc, argv, cli, "json", &json);
 	if (orc >= 0)
 		return orc;
 	if (optind != argc - 1)
@@ -99,7 +153,7 @@ int cmd_show(struct cli *cli, int argc, char **argv)
 	} else if (json) {
 		show_json(&f, ships, dv, dn, ev, en);
 	} else {
-		show_text(&f, ships, dv, dn, ev, en);
+		show_text(&a, &f, ships, dv, dn, ev, en);
 	}
 	free(ships);
 	mdeliveries_free(dv, dn);

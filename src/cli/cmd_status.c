@@ -1,6 +1,7 @@
 /* status: per route, last cycle, files by state, next retry; per remote,
  * its last attempts; then how many unsafe names were left at the sources
- * (recorded by discover.c). A route is unhealthy with a dead file or when
+ * (recorded by discover.c). A route is unhealthy with a dead or corrupt
+ * file (its spool copy did not match its sha256), or when
  * its last remote_failures cycles failed; a remote when its last
  * remote_failures attempts failed. */
 #include <stdlib.h>
@@ -16,10 +17,11 @@ static struct mremote_status *find_remote(struct mremote_status *v, size_t n, co
 	return NULL;
 }
 
-/* No dead file, and fewer than LIMIT failed cycles in a row. */
+/* No dead or corrupt file, and fewer than LIMIT failed cycles in a row. */
 static int healthy(const struct mroute_status *s, int limit)
 {
-	return s->counts[5] == 0 && s->failures < limit;
+	return s->counts[ST_INDEX_DEAD] == 0 && s->counts[ST_INDEX_CORRUPT] == 0 &&
+	       s->failures < limit;
 }
 
 static void print_time(FILE *out, const char *label, int64_t t, int json)
@@ -62,16 +64,20 @@ static void print_route(FILE *out, const char *name, const struct mroute_status 
 		fprintf(out, "%s{\"route\":", first ? "" : ",");
 		json_str(out, name);
 		fprintf(out, ",\"healthy\":%s,\"counts\":{", ok ? "true" : "false");
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < MANIFEST_NSTATES; i++)
 			fprintf(out, "%s\"%s\":%lld", i ? "," : "", manifest_states[i],
 				(long long)s->counts[i]);
 		fputc('}', out);
 	} else {
 		fprintf(out, "route %s: %s\n", name, ok ? "healthy" : "NEEDS ATTENTION");
 		fprintf(out, "  %-12s", "files");
-		for (int i = 0; i < 6; i++)
+		for (int i = 0; i < MANIFEST_NSTATES; i++)
 			fprintf(out, " %s=%lld", manifest_states[i], (long long)s->counts[i]);
 		fputc('\n', out);
+		if (s->counts[ST_INDEX_CORRUPT])
+			fprintf(out, "  %-12s %lld: spool copy did not match its sha256 (set aside "
+				"under the spool's corrupt/); staged again while the source holds "
+				"the original\n", "corrupt", (long long)s->counts[ST_INDEX_CORRUPT]);
 	}
 	print_time(out, "last_cycle", s->last_cycle, json);
 	print_time(out, "last_ok", s->last_ok, json);
@@ -109,11 +115,13 @@ static int print_all(FILE *out, const struct config *cfg, struct mroute_status *
 		     struct mremote_status *mv, size_t mn, const struct unsafe *u, int json)
 {
 	int limit = cfg->agent.remote_failures, all_ok = 1;
+	int64_t dead = 0;
 	if (json)
 		fputs("{\"routes\":[", out);
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		struct mroute_status *s = mroute_status_find(rv, rn, cfg->routes[i].name);
 		all_ok &= !s || healthy(s, limit);
+		dead += s ? s->counts[ST_INDEX_DEAD] : 0;
 		print_route(out, cfg->routes[i].name, s, limit, json, i == 0);
 	}
 	if (json)
@@ -130,6 +138,9 @@ static int print_all(FILE *out, const struct config *cfg, struct mroute_status *
 	else if (u->count)
 		fprintf(out, "unsafe names left at the sources: %lld (latest: %s)\n",
 			(long long)u->count, u->latest ? u->latest : "?");
+	if (!json && dead)  /* the way out, once the cause is fixed */
+		fprintf(out, "%lld dead: kargo-agent retry --state dead (once the cause is "
+			"fixed; kargo-agent list --state dead shows why)\n", (long long)dead);
 	return all_ok;
 }
 

@@ -89,8 +89,9 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 			fprintf(stderr, "kargo-agent: %s\n", err);
 			rc = EX_IOERR;
 		} else {
-			printf("verify: %lld files, %lld problems\n", (long long)ck.files,
-			       (long long)ck.problems);
+			printf("verify: %lld %s, %lld %s\n", (long long)ck.files,
+			       plural(ck.files, "file", "files"), (long long)ck.problems,
+			       plural(ck.problems, "problem", "problems"));
 			rc = ck.problems ? EX_DATAERR : EX_OK;
 		}
 	}

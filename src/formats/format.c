@@ -70,6 +70,15 @@ int format_known(const struct formats *f, const char *name)
 	return strcmp(name, "auto") == 0 || format_builtin(name) || formats_profile(f, name);
 }
 
+void format_names(const struct formats *f, char *buf, size_t len)
+{
+	size_t o = 0, n = ARRAY_SIZE(builtins) + (f ? f->nprofiles : 0);
+	int w = snprintf(buf, len, "auto");
+	for (size_t i = 0; i < n && w >= 0 && (o += (size_t)w) < len; i++)
+		w = snprintf(buf + o, len - o, ", %s", i < ARRAY_SIZE(builtins) ? builtins[i]->name
+			     : f->profiles[i - ARRAY_SIZE(builtins)].name);
+}
+
 /* Read the first bytes of FD (for detection) and rewind. */
 static ssize_t read_head(int fd, unsigned char *buf, size_t len)
 {

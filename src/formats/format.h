@@ -48,6 +48,9 @@ void formats_free(struct formats *f);
 
 /* 1 if NAME is a built-in format or a profile. */
 int format_known(const struct formats *f, const char *name);
+/* The names format_known accepts, "auto, x12-856, ..., PROFILE", into BUF
+ * (cut short when it is full). */
+void format_names(const struct formats *f, char *buf, size_t len);
 /* Keys allowed in a [format NAME] section, NULL-terminated. */
 extern const char *const format_profile_keys[];
 
@@ -65,5 +68,7 @@ char *parse_result_json(const struct parse_result *res);
 /* The human-readable report (written as NAME.errors.txt beside a rejected file
  * and printed by `validate`). */
 void parse_result_report(const struct parse_result *res, const char *name, FILE *out);
+/* What N units of FORMAT are called: "row"/"rows", for X12 "transaction"/"transactions". */
+const char *format_rows_word(const char *format, long long n);
 
 #endif

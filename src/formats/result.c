@@ -228,24 +228,35 @@ char *parse_result_json(const struct parse_result *res)
 	return b.p;
 }
 
+const char *format_rows_word(const char *format, long long n)
+{
+	if (strncmp(format, "x12", 3) == 0)
+		return plural(n, "transaction", "transactions");
+	return plural(n, "row", "rows");
+}
+
 void parse_result_report(const struct parse_result *res, const char *name, FILE *out)
 {
-	const char *unit = strncmp(res->format, "x12", 3) == 0 ? "transactions" : "rows";
+	long long rows = res->rows, errors = res->nerrors;
+	const char *unit = format_rows_word(res->format, rows);
 	for (size_t i = 0; i < res->nerrors_kept; i++) {
 		const struct parse_error *e = &res->errors[i];
 		fprintf(out, "%s:%lld: %s%s%s [%s]\n", name, (long long)e->line, e->field,
 			e->field[0] ? ": " : "", e->msg, e->cls);
 	}
-	if (res->nerrors > (int64_t)res->nerrors_kept)
-		fprintf(out, "%s: ... %lld more errors not shown\n", name,
-			(long long)(res->nerrors - (int64_t)res->nerrors_kept));
+	if (res->nerrors > (int64_t)res->nerrors_kept) {
+		long long more = res->nerrors - (int64_t)res->nerrors_kept;
+		fprintf(out, "%s: ... %lld more %s not shown\n", name, more,
+			plural(more, "error", "errors"));
+	}
 	for (size_t i = 0; i < res->nwarnings; i++)
 		fprintf(out, "%s: warning: %s\n", name, res->warnings[i]);
 	if (res->valid)
-		fprintf(out, "%s: valid %s file: %lld %s, %lld shipments, %lld pallets\n", name,
-			res->format, (long long)res->rows, unit, (long long)res->shipments_total,
-			(long long)res->pallets);
+		fprintf(out, "%s: valid %s file: %lld %s, %lld %s, %lld %s\n", name,
+			res->format, rows, unit, (long long)res->shipments_total,
+			plural(res->shipments_total, "shipment", "shipments"), (long long)res->pallets,
+			plural(res->pallets, "pallet", "pallets"));
 	else
-		fprintf(out, "%s: invalid %s file: %lld errors (%lld %s read)\n", name,
-			res->format, (long long)res->nerrors, (long long)res->rows, unit);
+		fprintf(out, "%s: invalid %s file: %lld %s (%lld %s read)\n", name, res->format,
+			errors, plural(errors, "error", "errors"), rows, unit);
 }

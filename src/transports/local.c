@@ -2,6 +2,7 @@
  * commit by rename (RENAME_NOREPLACE unless overwriting) and fsync the
  * directory, watch with inotify. Symlinks are never followed. */
 #include "transport.h"
+#include "../checked_read.h"
 #include "../progress.h"
 
 #include <dirent.h>
@@ -35,7 +36,8 @@ static int errno_code(int e)
 static int fail(char *err, const char *what, const char *path)
 {
 	int e = errno;
-	snprintf(err, ERRLEN, "%s %s: %s", what, path, strerror(e));
+	char why[ERRLEN];
+	snprintf(err, ERRLEN, "%s %s: %s", what, path, errno_text(e, path, why, sizeof(why)));
 	return errno_code(e);
 }
 
@@ -137,23 +139,21 @@ static int write_all(int fd, const char *buf, size_t n)
 	return 0;
 }
 
-static int local_put(struct tconn *c, const char *local_path, const char *path,
-		     struct progress *pg, char *err)
+static int local_put(struct tconn *c, const char *local_path, const char *sha256,
+		     const char *path, struct progress *pg, char *err)
 {
-	int in = open(local_path, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return fail(err, "cannot open", local_path);
+	struct checked_read in;
+	int rc = checked_open(&in, local_path, sha256, err);
+	if (rc != 0)
+		return rc;
 	int out = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (out < 0) {
-		int rc = fail(err, "cannot create", path);
-		close(in);
+		rc = fail(err, "cannot create", path);
+		checked_close(&in);
 		return rc;
 	}
-	int rc = 0;
 	for (;;) {
-		ssize_t n = read(in, c->buf, IO_BUF);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = checked_read(&in, c->buf, IO_BUF);
 		if (n < 0) {
 			rc = fail(err, "cannot read", local_path);
 			break;
@@ -166,14 +166,17 @@ static int local_put(struct tconn *c, const char *local_path, const char *path,
 		}
 		progress_add(pg, (size_t)n);
 	}
+	if (rc == 0)
+		rc = checked_end(&in, err);
 	/* The data must be on disk before the rename makes it visible. */
 	if (rc == 0 && !c->defer && fsync(out) != 0)
 		rc = fail(err, "cannot fsync", path);
 	if (close(out) != 0 && rc == 0)
 		rc = fail(err, "cannot close", path);
-	close(in);
+	checked_close(&in);
 	/* PATH is a temporary name: a partial copy left there would keep the
-	 * space a full disk needs back, and nobody would ever take it. */
+	 * space a full disk needs back, and nobody would ever take it; a copy
+	 * of a corrupt spool object must not stay anywhere. */
 	if (rc != 0)
 		unlink(path);
 	return rc;
@@ -211,9 +214,11 @@ static int local_rename(struct tconn *c, const char *from, const char *to, int o
 		}
 	}
 	if (r != 0) {
-		int rc = fail(err, "cannot rename", from);
-		snprintf(err, ERRLEN, "cannot rename %s to %s: %s", from, to, strerror(errno));
-		return rc;
+		int e = errno;
+		char why[ERRLEN];
+		snprintf(err, ERRLEN, "cannot rename %s to %s: %s", from, to,
+			 errno_text(e, to, why, sizeof(why)));
+		return errno_code(e);
 	}
 	if (c->defer)
 		return 0;

@@ -1,8 +1,7 @@
-/* Payloads out of an e-mail message (GMime 3), named by PRODUCT.md's
- * "E-mail attachments" contract: names decoded (RFC 2231, RFC 2047), made
- * safe (basename, control characters to '_', no leading dots or spaces),
- * unnamed payloads called attachment-N.EXT, repeated names made unique with
- * -2, -3 before the extension. message/rfc822 parts are descended into; a
+/* Payloads out of an e-mail message (GMime 3), named safely: names decoded
+ * (RFC 2231, RFC 2047), made safe (basename, control characters to '_', no
+ * leading dots or spaces), unnamed payloads called attachment-N.EXT, repeated
+ * names made unique with -2, -3 before the extension. message/rfc822 parts are descended into; a
  * broken MIME structure is an error with the reason, nothing is guessed.
  *
  * GMime keeps process-wide state: call mime_init() once at start-up (before

@@ -126,11 +126,11 @@ int sftp_retry(struct tconn *c, int rc, int fresh);
 struct tconn *sftp_clone(const struct tconn *c);
 void sftp_release(struct tconn *c);
 
-/* Fetch PATH into TO, or write LOCAL_PATH to PATH, over several sessions
- * for large files (sftp_xfer.c). */
+/* Fetch PATH into TO, or write LOCAL_PATH to PATH (checked against SHA256
+ * when not NULL), over several sessions for large files (sftp_xfer.c). */
 int sftp_get(struct tconn *c, const char *path, const struct sink *to, char *err);
-int sftp_put(struct tconn *c, const char *local_path, const char *path, struct progress *pg,
-	     char *err);
+int sftp_put(struct tconn *c, const char *local_path, const char *sha256, const char *path,
+	     struct progress *pg, char *err);
 
 /* Map the session's last error to a code; marks the connection broken when
  * the failure was the transport's, not the file's. Fills err with

@@ -8,10 +8,10 @@
  * at offsets from several handles). The extra sessions belong to the tconn
  * and are reused. */
 #include "sftp_int.h"
+#include "../checked_read.h"
 #include "../progress.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,8 +31,7 @@ struct part {
 	unsigned long flags;       /* how a part's thread opens it */
 	part_fn body;
 	const struct sink *to;     /* download */
-	int in;                    /* upload: the local file */
-	const char *local_path;    /* upload: for messages */
+	struct checked_read *in;   /* upload: the local file */
 	struct progress *pg;       /* upload */
 	int64_t off, end;
 	atomic_int *stop;          /* set when another part failed */
@@ -129,7 +128,9 @@ static int put_fsync(struct part *p, LIBSSH2_SFTP_HANDLE *h)
 }
 
 /* Write the part's bytes of the local file to H (positioned at p->off),
- * then fsync: each part makes its own bytes durable. */
+ * then fsync: each part makes its own bytes durable. The first part's
+ * bytes are digested as they are read; the others' are left to
+ * checked_end (a part on another thread must not touch the digest). */
 static int part_write(struct part *p, LIBSSH2_SFTP_HANDLE *h)
 {
 	int64_t pos = p->off;
@@ -139,11 +140,12 @@ static int part_write(struct part *p, LIBSSH2_SFTP_HANDLE *h)
 		size_t want = SFTP_BUF;
 		if (p->end >= 0 && (int64_t)want > p->end - pos)
 			want = (size_t)(p->end - pos);
-		ssize_t n = pread(p->in, p->c->buf, want, (off_t)pos);
+		ssize_t n = p->off == 0 ? checked_pread(p->in, p->c->buf, want, pos)
+					: pread(p->in->fd, p->c->buf, want, (off_t)pos);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(p->err, ERRLEN, "cannot read %s: %s", p->local_path, strerror(errno));
+			snprintf(p->err, ERRLEN, "cannot read %s: %s", p->in->path, strerror(errno));
 			return KA_ERR;
 		}
 		if (n == 0)
@@ -156,7 +158,7 @@ static int part_write(struct part *p, LIBSSH2_SFTP_HANDLE *h)
 		pos += n;
 	}
 	if (p->end >= 0 && pos < p->end) {
-		snprintf(p->err, ERRLEN, "%s ended at byte %lld while being sent", p->local_path,
+		snprintf(p->err, ERRLEN, "%s ended at byte %lld while being sent", p->in->path,
 			 (long long)pos);
 		return KA_ERR;
 	}
@@ -306,10 +308,14 @@ int sftp_get(struct tconn *c, const char *path, const struct sink *to, char *err
 	return rc;
 }
 
-/* Create or truncate PATH (part 0's handle), then write every part. */
-static int put_once(struct tconn *c, int in, int64_t size, const char *local_path,
-		    const char *path, struct progress *pg, int *started, char *err)
+/* Create or truncate PATH (part 0's handle), then write every part and
+ * check what was read against the recorded digest. */
+static int put_once(struct tconn *c, struct checked_read *in, int64_t size, const char *path,
+		    struct progress *pg, int *started, char *err)
 {
+	int rc = checked_rewind(in, err);
+	if (rc != 0)
+		return rc;
 	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open(c->sftp, path,
 		LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
 		LIBSSH2_SFTP_S_IRUSR | LIBSSH2_SFTP_S_IWUSR | LIBSSH2_SFTP_S_IRGRP |
@@ -317,30 +323,32 @@ static int put_once(struct tconn *c, int in, int64_t size, const char *local_pat
 	if (!h)
 		return sftp_fail(c, "cannot create", path, err);
 	struct part t = { .path = path, .flags = LIBSSH2_FXF_WRITE, .body = part_write,
-			  .in = in, .local_path = local_path, .pg = pg };
-	return run_parts(c, h, &t, size, c->o.upload_streams, started, err);
+			  .in = in, .pg = pg };
+	rc = run_parts(c, h, &t, size, c->o.upload_streams, started, err);
+	return rc == 0 ? checked_end(in, err) : rc;
 }
 
-int sftp_put(struct tconn *c, const char *local_path, const char *path, struct progress *pg,
-	     char *err)
+int sftp_put(struct tconn *c, const char *local_path, const char *sha256, const char *path,
+	     struct progress *pg, char *err)
 {
-	int in = open(local_path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (in < 0 || fstat(in, &st) != 0) {
-		snprintf(err, ERRLEN, "cannot open %s: %s", local_path, strerror(errno));
-		int rc = errno == ENOENT ? KA_NOENT : KA_ERR;
-		if (in >= 0)
-			close(in);
+	struct checked_read in;
+	int rc = checked_open(&in, local_path, sha256, err);
+	if (rc != 0)
 		return rc;
+	struct stat st;
+	if (fstat(in.fd, &st) != 0) {
+		snprintf(err, ERRLEN, "cannot stat %s: %s", local_path, strerror(errno));
+		checked_close(&in);
+		return KA_ERR;
 	}
-	int fresh, started = 0, rc = sftp_ready(c, &fresh, err);
+	int fresh, started = 0;
+	rc = sftp_ready(c, &fresh, err);
 	if (rc == 0) {
-		rc = put_once(c, in, (int64_t)st.st_size, local_path, path, pg, &started, err);
+		rc = put_once(c, &in, (int64_t)st.st_size, path, pg, &started, err);
 		/* Rewriting from the start is safe: the file is a temporary name. */
 		if (sftp_retry(c, rc, fresh) && (rc = sftp_ready(c, &fresh, err)) == 0)
-			rc = put_once(c, in, (int64_t)st.st_size, local_path, path, pg, &started,
-				      err);
+			rc = put_once(c, &in, (int64_t)st.st_size, path, pg, &started, err);
 	}
-	close(in);
+	checked_close(&in);
 	return rc;
 }

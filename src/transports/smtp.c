@@ -4,6 +4,7 @@
  * reused, so one connection carries a cycle's files. */
 #include "transport.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "../checked_read.h"
 #include "mailcfg.h"
 #include "smtp.h"
 
@@ -243,10 +246,10 @@ static char *subject_header(const char *text)
 	return h;
 }
 
-/* The message's header lines: From, To, Subject, Date, Message-ID. */
-static struct curl_slist *make_headers(struct tconn *c, const struct send_info *info)
+/* The message's header lines: From, To, Subject (SUBJ, expanded), Date,
+ * Message-ID. */
+static struct curl_slist *make_headers(struct tconn *c, const char *subj)
 {
-	char *subj = smtp_expand(c->subject, info);
 	char *to = xstrdup("To: ");
 	for (size_t i = 0; i < c->nto; i++) {
 		char *next = xasprintf("%s%s%s", to, i ? ", " : "", c->to[i]);
@@ -273,7 +276,6 @@ static struct curl_slist *make_headers(struct tconn *c, const struct send_info *
 		}
 		l = n;
 	}
-	free(subj);
 	free(to);
 	free(from);
 	free(sh);
@@ -291,34 +293,93 @@ static char *clean_name(const char *name)
 	return s;
 }
 
-/* The message body: a short text part and the file as an attachment. */
-static curl_mime *make_mime(struct tconn *c, const char *local_path,
+/* The attachment's bytes as libcurl reads them, checked against the
+ * recorded digest: on a mismatch the read fails before the last byte, so
+ * the message is never ended and the server discards it. */
+struct attach {
+	struct checked_read in;
+	int64_t size;       /* libcurl reads this many bytes and no more */
+	int ended;          /* the last byte was read (and checked) */
+	int rc;             /* why the read failed */
+	char err[ERRLEN];
+};
+
+static size_t attach_read(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct attach *at = arg;
+	if (at->ended)
+		return 0;
+	ssize_t n = checked_read(&at->in, buf, size * nitems);
+	if (n < 0) {
+		snprintf(at->err, ERRLEN, "cannot read %s: %s", at->in.path, strerror(errno));
+		at->rc = KA_ERR;
+		return CURL_READFUNC_ABORT;
+	}
+	/* The last byte: check before libcurl has it (it asks no more). */
+	if (n == 0 || (at->size >= 0 && at->in.pos >= at->size)) {
+		at->ended = 1;
+		at->rc = checked_end(&at->in, at->err);
+		if (at->rc != 0)
+			return CURL_READFUNC_ABORT;
+	}
+	return (size_t)n;
+}
+
+/* libcurl starts a message again (a resent request): only from the start. */
+static int attach_seek(void *arg, curl_off_t offset, int origin)
+{
+	struct attach *at = arg;
+	if (origin != SEEK_SET || offset != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	at->ended = 0;
+	return checked_rewind(&at->in, at->err) == 0 ? CURL_SEEKFUNC_OK : CURL_SEEKFUNC_FAIL;
+}
+
+/* The file as a base64 attachment, read through AT. */
+static CURLcode attach(curl_mime *m, struct attach *at, const struct send_info *info)
+{
+	struct stat st;
+	at->size = fstat(at->in.fd, &st) == 0 ? (int64_t)st.st_size : -1;
+	if (at->size == 0) {  /* libcurl will not read: check the empty copy now */
+		at->ended = 1;
+		at->rc = checked_end(&at->in, at->err);
+	}
+	char *fname = clean_name(info->name);
+	curl_mimepart *a = curl_mime_addpart(m);
+	CURLcode rc = a ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+	if (rc == CURLE_OK) rc = curl_mime_data_cb(a, (curl_off_t)at->size, attach_read,
+						   attach_seek, NULL, at);
+	if (rc == CURLE_OK) rc = curl_mime_filename(a, fname);
+	if (rc == CURLE_OK) rc = curl_mime_type(a, smtp_content_type(info->name, at->in.path));
+	if (rc == CURLE_OK) rc = curl_mime_encoder(a, "base64");
+	free(fname);
+	return rc;
+}
+
+/* The message body: a short text part TEXT and, with AT, the file as an
+ * attachment named INFO's name. */
+static curl_mime *make_mime(struct tconn *c, const char *text, struct attach *at,
 			    const struct send_info *info)
 {
 	curl_mime *m = curl_mime_init(c->h);
 	if (!m)
 		return NULL;
-	char *text = smtp_expand(c->body, info);
 	char *text_crlf = xasprintf("%s\r\n", text);
-	char *fname = clean_name(info->name);
-	curl_mimepart *t = curl_mime_addpart(m), *a = curl_mime_addpart(m);
-	CURLcode rc = t && a ? CURLE_OK : CURLE_OUT_OF_MEMORY;
+	curl_mimepart *t = curl_mime_addpart(m);
+	CURLcode rc = t ? CURLE_OK : CURLE_OUT_OF_MEMORY;
 	if (rc == CURLE_OK) rc = curl_mime_data(t, text_crlf, CURL_ZERO_TERMINATED);
 	if (rc == CURLE_OK) rc = curl_mime_type(t, "text/plain; charset=utf-8");
 	if (rc == CURLE_OK) rc = curl_mime_encoder(t, "quoted-printable");
-	if (rc == CURLE_OK) rc = curl_mime_filedata(a, local_path);
-	if (rc == CURLE_OK) rc = curl_mime_filename(a, fname);
-	if (rc == CURLE_OK) rc = curl_mime_type(a, smtp_content_type(info->name, local_path));
-	if (rc == CURLE_OK) rc = curl_mime_encoder(a, "base64");
-	free(text);
 	free(text_crlf);
-	free(fname);
+	if (rc == CURLE_OK && at)
+		rc = attach(m, at, info);
 	if (rc != CURLE_OK) {
 		curl_mime_free(m);
 		return NULL;
 	}
 	return m;
 }
+
 
 /* Create the reusable handle: login, TLS, envelope. */
 static int ensure_handle(struct tconn *c, char *err)
@@ -357,28 +418,29 @@ static struct curl_slist *recipients(struct tconn *c)
 	return l;
 }
 
-static int smtp_send(struct tconn *c, const char *local_path, const struct send_info *info,
-		     char *err)
+/* Send one message: SUBJ, TEXT and, with AT, the file attached (INFO names
+ * it, and DOING the message in errors). */
+static int send_message(struct tconn *c, const char *subj, const char *text,
+			struct attach *at, const struct send_info *info, const char *doing,
+			char *err)
 {
-	if (access(local_path, R_OK) != 0) {
-		snprintf(err, ERRLEN, "cannot read %s", local_path);
-		return KA_NOENT;
-	}
 	int r = ensure_handle(c, err);
 	if (r != 0)
 		return r;
-	struct curl_slist *hdrs = make_headers(c, info), *rcpt = recipients(c);
-	curl_mime *mime = make_mime(c, local_path, info);
+	struct curl_slist *hdrs = make_headers(c, subj), *rcpt = recipients(c);
+	curl_mime *mime = make_mime(c, text, at, info);
 	CURLcode rc = hdrs && rcpt && mime ? CURLE_OK : CURLE_OUT_OF_MEMORY;
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c->h, CURLOPT_MAIL_RCPT, rcpt);
 	if (rc == CURLE_OK) rc = curl_easy_setopt(c->h, CURLOPT_MIMEPOST, mime);
 	c->errbuf[0] = '\0';
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK && (!at || at->rc == 0))
 		rc = curl_easy_perform(c->h);
-	if (rc != CURLE_OK) {
-		char doing[300];
-		snprintf(doing, sizeof(doing), "sending %s", info->name);
+	if (at && at->rc != 0) {
+		/* Our read failed (a corrupt spool copy): the message was cut off. */
+		snprintf(err, ERRLEN, "%s", at->err);
+		r = at->rc;
+	} else if (rc != CURLE_OK) {
 		r = mailcfg_curl_error(&c->cfg, &smtp_proto, rc, c->errbuf, doing, err);
 		long code = 0;
 		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
@@ -395,6 +457,34 @@ static int smtp_send(struct tconn *c, const char *local_path, const struct send_
 	curl_mime_free(mime);
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(rcpt);
+	return r;
+}
+
+static int smtp_send(struct tconn *c, const char *local_path, const struct send_info *info,
+		     char *err)
+{
+	struct attach at = { .rc = 0 };
+	int r = checked_open(&at.in, local_path, info->sha256, err);
+	if (r != 0)
+		return r;
+	char *subj = smtp_expand(c->subject, info), *text = smtp_expand(c->body, info);
+	char doing[300];
+	snprintf(doing, sizeof(doing), "sending %s", info->name);
+	r = send_message(c, subj, text, &at, info, doing, err);
+	free(subj);
+	free(text);
+	checked_close(&at.in);
+	return r;
+}
+
+static int smtp_notify(struct tconn *c, const char *subject, const char *text, char *err)
+{
+	struct send_info none = { "", "", "", "", NULL };
+	char *subj = NULL;
+	size_t n = 0;
+	append_clean(&subj, &n, subject);  /* no header line of its own */
+	int r = send_message(c, subj, text, NULL, &none, "sending an alert", err);
+	free(subj);
 	return r;
 }
 
@@ -420,5 +510,6 @@ const struct transport_ops transport_smtp = {
 	.connect = smtp_connect,
 	.send = smtp_send,
 	.probe = smtp_probe,
+	.notify = smtp_notify,
 	.close = smtp_close,
 };

@@ -58,6 +58,10 @@ struct send_info {
 	const char *route;         /* route name, for the subject template */
 	const char *shipment_ids;  /* comma-separated, may be "" */
 	const char *dest_path;     /* the PATH part of REMOTE:PATH */
+	const char *sha256;        /* the file's recorded digest: the attachment
+				    * is checked as it is read, and the message
+				    * abandoned (KA_CORRUPT) before its end when it
+				    * differs; NULL: not checked */
 };
 
 struct transport_ops {
@@ -83,9 +87,12 @@ struct transport_ops {
 
 	/* Create or truncate PATH and write LOCAL_PATH's bytes to it, durably
 	 * (fsync where the transport can). PATH's directory exists. PG, when
-	 * not NULL, is told each block written (progress_add). */
-	int (*put)(struct tconn *c, const char *local_path, const char *path,
-		   struct progress *pg, char *err);
+	 * not NULL, is told each block written (progress_add). SHA256, when not
+	 * NULL, is LOCAL_PATH's recorded digest: the bytes are read through
+	 * checked_read.h and a mismatch fails with KA_CORRUPT (PATH may remain:
+	 * the caller removes it). */
+	int (*put)(struct tconn *c, const char *local_path, const char *sha256,
+		   const char *path, struct progress *pg, char *err);
 
 	/* Rename FROM to TO. With overwrite = 0 fail with KA_EXISTS if TO exists;
 	 * with overwrite = 1 replace TO atomically where the server can.
@@ -135,6 +142,9 @@ struct transport_ops {
 		    char *err);
 	/* Optional, for check-config on message sinks: log in, send nothing. */
 	int (*probe)(struct tconn *c, char *err);
+	/* Optional, for alerts (an [agent] alert remote): send one short plain
+	 * text message with SUBJECT to the remote's recipients. */
+	int (*notify)(struct tconn *c, const char *subject, const char *text, char *err);
 
 	void (*close)(struct tconn *c);
 };

@@ -99,11 +99,11 @@ static void smtp_keys_are_checked(void **state)
 
 static void subject_template_and_content_types(void **state)
 {
-	struct send_info info = { "eos.csv", "eos-out", "S-1,S-2", "" };
+	struct send_info info = { "eos.csv", "eos-out", "S-1,S-2", "", NULL };
 	char *s = smtp_expand("[{route}] {name}: {shipment_ids} {other}", &info);
 	assert_string_equal(s, "[eos-out] eos.csv: S-1,S-2 {other}");
 	free(s);
-	struct send_info evil = { "a\r\nBcc: x@y.z", "r", "", "" };
+	struct send_info evil = { "a\r\nBcc: x@y.z", "r", "", "", NULL };
 	s = smtp_expand("{name}", &evil);
 	assert_null(strchr(s, '\n'));
 	free(s);

@@ -211,7 +211,7 @@ static void smtp_to_imap_round_trip_keeps_bytes(void **state)
 		struct tconn *t;
 		char err[ERRLEN] = "", name[64];
 		snprintf(name, sizeof(name), "eos-%d.csv", k);
-		struct send_info info = { name, "eos-export", "S-00001,S-00002", "" };
+		struct send_info info = { name, "eos-export", "S-00001,S-00002", "", NULL };
 		if (transport_smtp.connect(rc, &lg, &t, err) != 0)
 			fail_msg("smtp connect: %s", err);
 		if (transport_smtp.send(t, path, &info, err) != 0)

@@ -13,19 +13,10 @@
 # Needs root to mount tmpfs; skipped (77) otherwise.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib.sh"
-MOUNTS=""
-unmount_all() { for m in $MOUNTS; do umount "$m" 2>/dev/null || umount -l "$m"; done; MOUNTS=""; }
 trap 'unmount_all; cleanup' EXIT
 
 # small_fs DIR SIZE: a tmpfs of SIZE at DIR, or skip the test.
-small_fs() {
-	mkdir -p "$1"
-	if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o "size=$2,mode=0755" tmpfs "$1" 2>"$T/mount.err"; then
-		echo "SKIP: cannot mount a tmpfs (needs root): $(cat "$T/mount.err" 2>/dev/null)"
-		exit 77
-	fi
-	MOUNTS="$1 $MOUNTS"
-}
+small_fs() { mount_tmpfs "$1" "size=$2,mode=0755"; }
 
 # --- 1. the spool fills ---
 small_fs "$T/spool" 2m

@@ -8,6 +8,20 @@ SRV="$T/sshd"
 PX="$T/proxy"
 PX_PID=""
 
+# Small file systems (root only): mount_tmpfs DIR OPTIONS mounts a tmpfs
+# with OPTIONS at DIR, or skips the test (77); unmount_all, called from the
+# test's EXIT trap, takes every one down again.
+MOUNTS=""
+unmount_all() { for m in $MOUNTS; do umount "$m" 2>/dev/null || umount -l "$m"; done; MOUNTS=""; }
+mount_tmpfs() {
+	mkdir -p "$1"
+	if [ "$(id -u)" != 0 ] || ! mount -t tmpfs -o "$2" tmpfs "$1" 2>"$T/mount.err"; then
+		echo "SKIP: cannot mount a tmpfs (needs root): $(cat "$T/mount.err" 2>/dev/null)"
+		exit 77
+	fi
+	MOUNTS="$1 $MOUNTS"
+}
+
 need_sshd() {
 	if ! [ -x /usr/sbin/sshd ]; then echo "SKIP: no sshd"; exit 77; fi
 }

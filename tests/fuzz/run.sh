@@ -8,12 +8,13 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 N=${1:-30}
 DATA=$SRC/tests/formats/data
 status=0
-for t in ${2:-expected_shipment eos_csv x12_856 auto mime config}; do
+for t in ${2:-expected_shipment eos_csv x12_856 auto mime config config_checks}; do
 	corpus=fuzz-corpus/$t
 	mkdir -p "$corpus"
 	case $t in
 	x12_856) seeds="$DATA/*.x12" ;;
 	mime) seeds="$SRC/tests/email/data/*.eml" ;;
+	config_checks) seeds="$SRC/tests/fuzz/config-checks-seeds/*" ;;
 	config) seeds="$SRC/samples/demo.ini $SRC/etc/kargo-agent.ini $SRC/tests/fuzz/config-seeds/*.ini" ;;
 	eos_csv) seeds="$DATA/eos-*.csv" ;;
 	*) seeds="$DATA/*.csv $DATA/*.txt" ;;

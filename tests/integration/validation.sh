@@ -31,7 +31,9 @@ assert_match "list --shipment finds the file that mentions it" "good.csv" "$T/st
 assert_no_match "and only that file" "bad.csv" "$T/stdout"
 id=$(sql "select id from files where name='good.csv'")
 ka show "$id"
-assert_match "show prints the parse summary" '"format":"expected-shipment".*"rows":3' "$T/stdout"
+assert_match "show prints the parse summary" 'summary +expected-shipment, valid: 3 rows, 2 shipments' "$T/stdout"
+ka show "$id" --json
+assert_match "show --json carries the summary object" '"format":"expected-shipment".*"rows":3' "$T/stdout"
 bad=$(sql "select id from files where name='bad.csv'")
 ka resend "$bad"
 assert_eq "a rejected file cannot be resent (65)" 65 "$RC"

@@ -141,7 +141,7 @@ static int run_cmd(struct tconn *c, int argc, char **argv, char *err)
 	if (!strcmp(cmd, "connect"))
 		return 0;
 	if (!strcmp(cmd, "put") && argc == 3)
-		return T->put(c, argv[1], argv[2], NULL, err);
+		return T->put(c, argv[1], NULL, argv[2], NULL, err);
 	if (!strcmp(cmd, "get") && argc == 3)
 		return do_get(c, argv[1], argv[2], err);
 	if (!strcmp(cmd, "rm") && argc == 2)
@@ -223,7 +223,7 @@ static void *batch_worker(void *arg)
 		if (i >= b->n)
 			break;
 		char *s = path_join(b->src, b->names[i]), *d = path_join(b->dst, b->names[i]);
-		rc = b->up ? T->put(c, s, d, NULL, err) : do_get(c, s, d, err);
+		rc = b->up ? T->put(c, s, NULL, d, NULL, err) : do_get(c, s, d, err);
 		struct stat st;
 		if (rc == 0 && stat(b->up ? s : d, &st) == 0)
 			atomic_fetch_add(&b->bytes, (long long)st.st_size);

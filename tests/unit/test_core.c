@@ -13,9 +13,11 @@
 
 #include "common.h"
 #include "config.h"
+#include "config_overlap.h"
 #include "log.h"
 #include "manifest.h"
 #include "spool.h"
+#include "checked_read.h"
 
 static char *scratch(void)
 {
@@ -60,6 +62,57 @@ static void test_path_join(void **state)
 	free(a); free(b); free(c);
 	assert_string_equal(path_base("/a/b/c.csv"), "c.csv");
 	assert_string_equal(path_base("c.csv"), "c.csv");
+}
+
+/* pattern_problem accepts what fnmatch reads as a name pattern and refuses
+ * what would match nothing or a path. */
+static void test_pattern_problem(void **state)
+{
+	(void)state;
+	static const char *const good[] = {
+		"*", "*.csv", "expected-*.csv", "[!]a]*", "[]]x", "[[:digit:]]*.x12", "a\\[b",
+		"[\\]]", "[[]", "?*.[ct]sv", NULL,
+	};
+	static const char *const bad[] = {
+		"", "sub/*.csv", ".*", "[abc", "*.[ch", "[[:digit:]", "a\\", "[!]", NULL,
+	};
+	for (size_t i = 0; good[i]; i++)
+		assert_null(pattern_problem(good[i]));
+	for (size_t i = 0; bad[i]; i++)
+		assert_non_null(pattern_problem(bad[i]));
+	assert_true(name_matches("[[]x", "[x"));
+}
+
+/* Paths compare as the directories they name. */
+static void test_path_lexical_and_resolve(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{ "/a//b/./c/", "/a/b/c" }, { "/a/../b", "/b" }, { "/..", "/" }, { "/", "/" },
+		{ "a/../..", ".." }, { "./", "." }, { "in/", "in" }, { "", "." },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *p = path_lexical(cases[i][0]);
+		assert_string_equal(p, cases[i][1]);
+		free(p);
+	}
+	char *d = scratch();
+	char *sub = path_join(d, "real");
+	char *link = path_join(d, "link");
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(symlink(sub, link), 0);
+	char *via_link = xasprintf("%s/not-yet/x/../y", link);
+	char *direct = xasprintf("%s/./not-yet/y/", sub);
+	char *a = dir_resolve(via_link), *b = dir_resolve(direct);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	free(direct);
+	free(via_link);
+	free(link);
+	free(sub);
+	rm_rf(d);
+	free(d);
 }
 
 static void test_parse_time_arg(void **state)
@@ -173,6 +226,50 @@ static void test_spool_sha256_and_abort(void **state)
 	spool_abort(&w);
 	assert_int_not_equal(access(tmp, F_OK), 0);
 	free(tmp);
+	spool_release(&s);
+	rm_rf(dir);
+	free(dir);
+}
+
+/* A spool copy read in order, at offsets like a split upload (part 0 in
+ * order, a later part left to checked_end), and begun again: each pass is
+ * checked; one changed byte is KA_CORRUPT naming both digests; the set
+ * aside object leaves objects/ and lands under corrupt/. */
+static void test_checked_read(void **state)
+{
+	char *dir = scratch();
+	struct spool s;
+	char err[ERRLEN], buf[4];
+	assert_int_equal(spool_open(&s, dir, err), 0);
+	const char *abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	char *path = path_join(s.objects, abc);
+	write_text(path, "abc");
+	struct checked_read cr;
+	assert_int_equal(checked_open(&cr, path, abc, err), 0);
+	assert_int_equal(checked_read(&cr, buf, 2), 2);
+	assert_int_equal(checked_read(&cr, buf, 4), 1);
+	assert_int_equal(checked_read(&cr, buf, 4), 0);
+	assert_int_equal(checked_end(&cr, err), 0);
+	assert_int_equal(checked_rewind(&cr, err), 0);
+	assert_int_equal(checked_pread(&cr, buf, 1, 0), 1);   /* part 0 */
+	assert_int_equal(pread(cr.fd, buf, 2, 1), 2);         /* part 1, another thread */
+	assert_int_equal(checked_end(&cr, err), 0);
+	checked_close(&cr);
+	write_text(path, "abd");
+	assert_int_equal(checked_open(&cr, path, abc, err), 0);
+	assert_int_equal(checked_read(&cr, buf, 4), 3);
+	assert_int_equal(checked_end(&cr, err), KA_CORRUPT);
+	assert_non_null(strstr(err, abc));
+	assert_non_null(strstr(err, "found a52d159f"));  /* sha256("abd") */
+	checked_close(&cr);
+	char *moved;
+	assert_int_equal(spool_set_aside(&s, abc, &moved, err), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_equal(strncmp(moved, s.corrupt, strlen(s.corrupt)), 0);
+	assert_int_equal(access(moved, F_OK), 0);
+	free(moved);
+	assert_int_equal(spool_set_aside(&s, abc, &moved, err), KA_NOENT);
+	free(path);
 	spool_release(&s);
 	rm_rf(dir);
 	free(dir);
@@ -311,11 +408,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_numbered),
 		cmocka_unit_test(test_path_join),
+		cmocka_unit_test(test_pattern_problem),
+		cmocka_unit_test(test_path_lexical_and_resolve),
 		cmocka_unit_test(test_parse_time_arg),
 		cmocka_unit_test(test_log_quote),
 		cmocka_unit_test(test_config_defaults_and_paths),
 		cmocka_unit_test(test_config_collects_every_error),
 		cmocka_unit_test(test_spool_sha256_and_abort),
+		cmocka_unit_test(test_checked_read),
 		cmocka_unit_test(test_manifest_lifecycle),
 		cmocka_unit_test(test_manifest_failures_in_a_row),
 	};
