@@ -100,7 +100,8 @@ static void ini_index(dictionary *d, struct ini *ini)
 {
 	memset(ini, 0, sizeof(*ini));
 	ini->by_name = g_hash_table_new(g_str_hash, g_str_equal);
-	for (ssize_t i = 0; i < d->size; i++) {
+	/* size is ssize_t in iniparser 4.1 and size_t in 4.2; never negative. */
+	for (size_t i = 0; i < (size_t)d->size; i++) {
 		const char *k = d->key[i];
 		if (!k)
 			continue;

@@ -8,6 +8,7 @@
  *    descend into them);
  *  - a multipart whose boundary never appears parses to zero children with
  *    only a warning, so that case is detected here and reported. */
+#include "autoconfig.h"
 #include "mime.h"
 
 #include <errno.h>
@@ -393,7 +394,11 @@ int mime_extract(const void *msg, size_t len, const struct mime_limits *lim,
 	GMimeStream *st = g_mime_stream_mem_new_with_buffer(msg, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(st);
 	GMimeParserOptions *opts = g_mime_parser_options_new();
+#ifdef GMIME_WARNING_CALLBACK_HAS_NOTIFY
+	g_mime_parser_options_set_warning_callback(opts, on_warning, &w, NULL);
+#else
 	g_mime_parser_options_set_warning_callback(opts, on_warning, &w);
+#endif
 	GMimeMessage *m = g_mime_parser_construct_message(parser, opts);
 	if (!m) {
 		snprintf(err, ERRLEN, "message cannot be parsed as MIME: %s",

@@ -124,10 +124,28 @@ for t in ecdsa ed25519; do
 	check "known_${t}_key_only_is_enough" \
 		"$TOOL" -o port="$MPORT" -o key="$MKEY" -o known_hosts="$WORK/kh_$t" connect
 done
-# libssh2 1.10 only knows ssh-rsa (SHA-1) host keys, which OpenSSH >= 8.8
-# no longer offers: an RSA-only known_hosts gets a clear refusal.
-expect_err "rsa_only_known_hosts_refused_clearly" 13 "holds keys of another type" -- \
-	-o port="$MPORT" -o key="$MKEY" -o known_hosts="$WORK/kh_rsa" connect
+# An RSA host key is checked with rsa-sha2-256/512 (OpenSSH >= 8.8 no longer
+# offers ssh-rsa): libssh2 1.11 can, 1.10 cannot. Where it can, an RSA-only
+# known_hosts is enough; where it cannot, the server's other key is refused
+# as "another type", never accepted.
+algs=$("$TOOL" hostkey-algs) || fail "hostkey_algs_listed"
+if printf '%s\n' "$algs" | grep -qx 'rsa-sha2-256'; then
+	check "known_rsa_key_only_is_enough" \
+		"$TOOL" -o port="$MPORT" -o key="$MKEY" -o known_hosts="$WORK/kh_rsa" connect
+else
+	expect_err "rsa_only_known_hosts_refused_without_rsa_sha2" 13 "holds keys of another type" -- \
+		-o port="$MPORT" -o key="$MKEY" -o known_hosts="$WORK/kh_rsa" connect
+fi
+# known_hosts holds only an ECDSA key for a server that has only an Ed25519
+# key: whatever the library prefers, the key offered is of a type not in
+# known_hosts, so it is refused clearly, as a change, even with
+# accept_new_host_key, and nothing is added.
+printf '[127.0.0.1]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1,2 "$M/host_ecdsa.pub")" > "$WORK/kh_other"
+expect_err "known_hosts_of_another_type_refused_clearly" 13 "holds keys of another type" \
+	"offers ED25519 key" -- -o known_hosts="$WORK/kh_other" connect
+expect_err "another_type_refused_even_with_accept_new" 13 "holds keys of another type" -- \
+	-o known_hosts="$WORK/kh_other" -o accept_new_host_key=yes connect
+check "another_type_key_not_stored" test "$(wc -l < "$WORK/kh_other")" = 1
 cp "$WORK/kh_ed25519" "$WORK/kh_hashed"
 ssh-keygen -q -H -f "$WORK/kh_hashed" >/dev/null 2>&1
 check "hashed_known_hosts_entry_works" \
