@@ -138,17 +138,33 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 	return rc;
 }
 
-/* Make sure F has a delivery row for each of the route's destinations. */
+static int has_delivery(const struct mdelivery *dv, size_t dn, const char *dest)
+{
+	for (size_t i = 0; i < dn; i++)
+		if (!dv[i].resend && strcmp(dv[i].dest, dest) == 0)
+			return 1;
+	return 0;
+}
+
+/* Make sure F has a delivery row for each of the route's destinations as
+ * configured now: a destination added (or corrected) while F waited gets
+ * one too. Rows of destinations no longer configured stay as history and
+ * are not waited for (all_delivered). */
 static int ensure_deliveries(struct manifest *m, const struct route_config *r,
 			     const struct mfile *f, struct mdelivery **dv, size_t *dn, char *err)
 {
 	int rc = manifest_deliveries(m, f->id, dv, dn, err);
-	if (rc != 0 || *dn > 0)
-		return rc;
+	int added = 0;
 	for (size_t i = 0; rc == 0 && i < r->ndests; i++)
-		rc = manifest_add_delivery(m, f->id, r->dests[i].text, 0, NULL, err);
-	if (rc == 0)
+		if (!has_delivery(*dv, *dn, r->dests[i].text)) {
+			rc = manifest_add_delivery(m, f->id, r->dests[i].text, 0, NULL, err);
+			added = 1;
+		}
+	if (rc == 0 && added) {
+		mdeliveries_free(*dv, *dn);
+		*dv = NULL;
 		rc = manifest_deliveries(m, f->id, dv, dn, err);
+	}
 	return rc;
 }
 
@@ -231,11 +247,14 @@ out:
 	free(dv);
 }
 
-static int all_delivered(const struct pending *pf)
+/* Has PF reached every destination the route has now? */
+static int all_delivered(struct pending *pf, const struct route_config *r)
 {
-	for (size_t i = 0; i < pf->dn; i++)
-		if (!pf->dv[i].resend && strcmp(pf->dv[i].state, DL_DELIVERED) != 0)
+	for (size_t i = 0; i < r->ndests; i++) {
+		const struct mdelivery *d = delivery_for(pf, r->dests[i].text);
+		if (!d || strcmp(d->state, DL_DELIVERED) != 0)
 			return 0;
+	}
 	return 1;
 }
 
@@ -279,7 +298,7 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 			mdeliveries_free(pf->dv, pf->dn);
 			pf->dv = NULL;
 			if (manifest_deliveries(&a->m, pf->f->id, &pf->dv, &pf->dn, err) == 0 &&
-			    all_delivered(pf) &&
+			    all_delivered(pf, r) &&
 			    manifest_set_state(&a->m, pf->f->id, ST_DELIVERED, "all_delivered",
 					       NULL, err) == 0) {
 				free(pf->f->state);
@@ -382,9 +401,22 @@ static void finish_file(struct pipeline *p, const struct route_config *r, struct
 		  (long long)f->id, r->name, log_quote(detail, q, sizeof(q)));
 }
 
-/* One batch of due files through validate → deliver → finish. */
+/* Is NAME already among V[0..N)? */
+static int name_in(struct mfile *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* One batch of due files through validate → deliver → finish. Two files of
+ * one name (a source rewritten while its first version waited) would share
+ * one temporary name at every destination, and the second's bytes would
+ * land under the first's record: the later one is left out of the batch,
+ * its id added to LATER[*NLATER] (room for N) for a batch of its own. */
 static void process_batch(struct pipeline *p, const struct route_config *r, int64_t *ids,
-			  size_t n)
+			  size_t n, int64_t *later, size_t *nlater)
 {
 	struct app *a = p->a;
 	struct mfile *files = xcalloc(n, sizeof(*files));
@@ -401,7 +433,11 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 			continue;
 		if (strcmp(f->state, ST_STAGED) == 0 && validate(p, r, f) != 0)
 			continue;
-		if (strcmp(f->state, ST_PENDING) == 0)
+		if (strcmp(f->state, ST_PENDING) != 0)
+			continue;
+		if (name_in(pending, np, f->name))
+			later[(*nlater)++] = f->id;
+		else
 			pending[np++] = f;
 	}
 	if (txrc == 0 && manifest_commit(&a->m, err) != 0)
@@ -431,7 +467,9 @@ int pipeline_complete(struct pipeline *p, const struct route_config *r, int64_t 
 {
 	struct route_config once = *r;
 	once.max_attempts = 1;  /* a failed attempt leaves it dead, as it was */
-	process_batch(p, &once, &id, 1);
+	int64_t later;
+	size_t nlater = 0;
+	process_batch(p, &once, &id, 1, &later, &nlater);
 	struct mfile f;
 	int rc = manifest_get(&p->a->m, id, &f, err);
 	if (rc != 0)
@@ -453,10 +491,25 @@ int route_process(struct pipeline *p, struct route_state *rs, char *err)
 	size_t n = 0;
 	int rc = manifest_due(&a->m, rs->r->name, now_s(), &ids, &n, err);
 	size_t batch = (size_t)a->cfg.agent.batch_size;
+	int64_t *later = rc == 0 ? xcalloc(n ? n : 1, sizeof(*later)) : NULL;
+	size_t nlater = 0;
 	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i += batch) {
 		notify_tick(p->notify, 0);
-		process_batch(p, rs->r, ids + i, n - i < batch ? n - i : batch);
+		process_batch(p, rs->r, ids + i, n - i < batch ? n - i : batch, later, &nlater);
 	}
+	/* Files left out for their name go in batches of their own, oldest
+	 * first; each round delivers at least one file of every name. */
+	while (rc == 0 && nlater > 0 && !*a->stop) {
+		int64_t *tmp = ids;
+		ids = later;
+		later = tmp;
+		n = nlater;
+		nlater = 0;
+		for (size_t i = 0; i < n && !*a->stop; i += batch)
+			process_batch(p, rs->r, ids + i, n - i < batch ? n - i : batch, later,
+				      &nlater);
+	}
+	free(later);
 	free(ids);
 	return rc;
 }
