@@ -74,11 +74,13 @@ connecting() {
 	proxy_mode cut "$1"
 	ka once
 	cat "$T/stderr" >>"$T/setup.err"
-	grep -Eq 'handshake failed|authentication as|cannot start the SFTP subsystem' "$T/stderr"
+	grep -Eq 'cannot connect|handshake failed|authentication as|cannot start the SFTP subsystem' "$T/stderr"
 }
 
 # setup_bytes: set SETUP_END to about how many bytes connecting through the
 # proxy takes (the first multiple of 200 that no longer fails the setup).
+# A reset before any byte can surface as "cannot connect" (the reset comes
+# while libssh2 waits for the banner), so that counts as failing the setup.
 # $T/agent.ini needs a route that connects in every run, with nothing to carry.
 setup_bytes() {
 	SETUP_END=0
@@ -86,6 +88,7 @@ setup_bytes() {
 		SETUP_END=$((SETUP_END + 200))
 	done
 	proxy_mode pass
+	[ "$SETUP_END" -gt 0 ] || fail "setup_bytes: a connection reset at once did not fail the setup"
 }
 
 # up_down_routes: [route up] $T/in -> srv:$D/up and [route down]
