@@ -271,7 +271,7 @@ static void check_alert(struct loader *ld, const struct config *cfg)
 	if (!rc)
 		diag_add(ld->d, "%s: [agent] alert: '%s' names no [remote %s] section", ld->file,
 			 name, name);
-	else if (t && !t->notify)
+	else if (t && !transport_can(t, TR_ALERT))
 		diag_add(ld->d, "%s: [agent] alert: remote '%s' is of type %s, which cannot send "
 			 "a message (use an smtp remote)", ld->file, name, rc->type);
 }
@@ -389,12 +389,12 @@ static int route_endpoint(struct loader *ld, const struct config *cfg, const cha
 	const struct transport_ops *t = transport_for(ep);
 	if (!t)
 		return -1;  /* the remote's unknown type is reported already */
-	if (as_source && !t->message_fetch && (!t->list || !t->get)) {
+	if (as_source && !transport_can(t, TR_SOURCE)) {
 		diag_add(ld->d, "%s: [%s] %s: a %s remote cannot be a source", ld->file, sec,
 			 key, t->type);
 		return -1;
 	}
-	if (!as_source && !t->send && (!t->put || !t->rename)) {
+	if (!as_source && !transport_can(t, TR_DEST)) {
 		diag_add(ld->d, "%s: [%s] %s: a %s remote cannot be a destination", ld->file,
 			 sec, key, t->type);
 		return -1;
@@ -477,7 +477,7 @@ static void load_route(struct loader *ld, const struct ini *ini, const struct co
 		diag_add(ld->d, "%s: [%s] pattern: '%s' %s", ld->file, sec, r->pattern, why);
 	r->format = xstrdup(section_get(&s, "format", "auto"));
 	const struct transport_ops *st = r->source.path ? transport_for(&r->source) : NULL;
-	if (st && st->after_valid) {
+	if (st && transport_can(st, TR_MAILBOX_SOURCE)) {
 		/* Mailbox sources: keep, seen, delete or move:FOLDER, checked by the transport. */
 		r->after_text = xstrdup(section_get(&s, "after", "seen"));
 		if (st->after_valid(r->after_text) != 0)
@@ -671,7 +671,8 @@ void config_warnings(const struct config *cfg, struct diag *w)
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct route_config *r = &cfg->routes[i];
 		const struct transport_ops *t = r->source.path ? transport_for(&r->source) : NULL;
-		if (!t || t->message_fetch || r->stable_seconds > 0 || r->done_marker)
+		if (!t || transport_can(t, TR_MAILBOX_SOURCE) || r->stable_seconds > 0 ||
+		    r->done_marker)
 			continue;  /* mail arrives whole; a marker says when a file is */
 		if (cfg->agent.stable_seconds > 0)
 			diag_add(w, "%s: [route %s] stable_seconds: 0 without a done_marker %s",

@@ -54,7 +54,7 @@ static int fetch_again(struct pipeline *p, const struct route_config *r, const s
 	int rc = conns_get(&p->conns, &r->source, &t, &c, why);
 	if (rc != 0)
 		return rc;
-	if (t->message_fetch) {
+	if (transport_can(t, TR_MAILBOX_SOURCE)) {
 		snprintf(why, ERRLEN, "its source is a mailbox: the message is not fetched again");
 		return KA_INVALID;
 	}

@@ -397,7 +397,7 @@ static void items_free(struct item *items, struct dfile *v, size_t n)
 void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 		   struct dfile *v, size_t n)
 {
-	if (env->t->send) {
+	if (transport_can(env->t, TR_MESSAGE_DEST)) {
 		send_all(env, dest, v, n);
 		return;
 	}

@@ -303,7 +303,7 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 	int rc = conns_get(&p->conns, &r->source, &t, &c, err);
 	if (rc != 0)
 		return rc;
-	if (t->message_fetch) {
+	if (transport_can(t, TR_MAILBOX_SOURCE)) {
 		rc = route_discover_mail(p, rs, t, c, err);
 		if (rc == KA_TRANSIENT)
 			conns_drop(&p->conns, &r->source, err);

@@ -411,7 +411,7 @@ int pipeline_resend_dest(struct pipeline *p, const char *to, int mkdir, char *er
 	if (rc != 0)
 		return KA_PERMANENT;
 	rc = conns_get(&p->conns, &ep, &t, &c, err);
-	if (rc != 0 || t->send || !t->stat) {
+	if (rc != 0 || !transport_can(t, TR_FILE_DEST)) {
 		/* a message sink (SMTP) has no directory */
 	} else if (mkdir) {
 		rc = t->mkdirs(c, ep.path, err);

@@ -333,7 +333,7 @@ static int finish_source(struct pipeline *p, const struct route_config *r, struc
 	if (r->after == AFTER_KEEP && !r->after_text)
 		return 0;
 	const struct transport_ops *t = transport_for(&r->source);
-	if (t && t->message_fetch) {
+	if (t && transport_can(t, TR_MAILBOX_SOURCE)) {
 		snprintf(detail, dlen, "message finished at intake (after=%s)", r->after_text);
 		return 0;
 	}

@@ -16,7 +16,7 @@ static int check_source(struct conns *cs, const struct route_config *r)
 	char err[ERRLEN], what[64] = "";
 	uint32_t uidvalidity = 0;
 	int rc = conns_get(cs, &r->source, &t, &c, err);
-	if (rc == 0 && t->mailbox_select) {
+	if (rc == 0 && transport_can(t, TR_MAILBOX_SOURCE)) {
 		rc = t->mailbox_select(c, r->source.path, &uidvalidity, err);
 		snprintf(what, sizeof(what), "logged in, mailbox selected (UIDVALIDITY %u)",
 			 uidvalidity);
@@ -40,7 +40,7 @@ static int check_dest(struct conns *cs, const struct route_config *r, const stru
 	struct tconn *c;
 	char err[ERRLEN];
 	int rc = conns_get(cs, ep, &t, &c, err);
-	if (rc == 0 && t->send) {
+	if (rc == 0 && transport_can(t, TR_MESSAGE_DEST)) {
 		rc = t->probe ? t->probe(c, err) : 0;
 		if (rc == 0)
 			printf("ok    [route %s] dest %s: logged in\n", r->name, ep->text);

@@ -642,6 +642,7 @@ static int imap_t_after_valid(const char *after)
 
 const struct transport_ops transport_imap = {
 	.type = "imap",
+	.roles = TR_MAILBOX_SOURCE,
 	.keys = imap_keys,
 	.check_remote = imap_check_remote,
 	.connect = imap_connect,

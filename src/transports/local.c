@@ -327,6 +327,7 @@ static int local_watch_drain(struct tconn *c, int fd)
 
 const struct transport_ops transport_local = {
 	.type = "local",
+	.roles = TR_FILE_SOURCE | TR_FILE_DEST,
 	.keys = NULL,
 	.connect = local_connect,
 	.list = local_list,

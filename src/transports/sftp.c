@@ -696,6 +696,7 @@ static int sftp_mkdirs(struct tconn *c, const char *path, char *err)
 
 const struct transport_ops transport_sftp = {
 	.type = "sftp",
+	.roles = TR_FILE_SOURCE | TR_FILE_DEST,
 	.keys = sftp_keys,
 	.sessions = 4,   /* small files: 2-4 sessions scale small-file rates (docs/sftp.md) */
 	.check_remote = sftp_check_remote,

@@ -505,6 +505,7 @@ int smtp_probe(struct tconn *c, char *err)
 
 const struct transport_ops transport_smtp = {
 	.type = "smtp",
+	.roles = TR_MESSAGE_DEST | TR_ALERT,
 	.keys = smtp_keys,
 	.check_remote = smtp_check_remote,
 	.connect = smtp_connect,

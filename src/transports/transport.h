@@ -68,8 +68,23 @@ struct send_info {
 				    * differs; NULL: not checked */
 };
 
+/* What a transport can be. A transport declares its roles in its table;
+ * the configuration checks and the pipeline decide on these bits, never on
+ * which function pointers happen to be NULL. */
+enum transport_role {
+	TR_FILE_SOURCE = 1 << 0,     /* files to take: list, stat, get, remove, rename */
+	TR_FILE_DEST = 1 << 1,       /* files to deliver: put, rename, stat, remove, mkdirs */
+	TR_MAILBOX_SOURCE = 1 << 2,  /* messages to take: mailbox_select, message_uids,
+				      * message_fetch, message_finish, after_valid */
+	TR_MESSAGE_DEST = 1 << 3,    /* files sent as messages: send, probe */
+	TR_ALERT = 1 << 4,           /* short messages to people: notify */
+};
+#define TR_SOURCE (TR_FILE_SOURCE | TR_MAILBOX_SOURCE)
+#define TR_DEST (TR_FILE_DEST | TR_MESSAGE_DEST)
+
 struct transport_ops {
 	const char *type;              /* the [remote] type = value; "local" for paths */
+	unsigned roles;                /* enum transport_role bits */
 	const char *const *keys;       /* keys allowed in [remote NAME], NULL-terminated */
 	int sessions;                  /* default connections per remote for delivery (0 = 1) */
 
@@ -155,6 +170,12 @@ struct transport_ops {
 
 	void (*close)(struct tconn *c);
 };
+
+/* Whether T can play one of ROLES (enum transport_role bits). */
+static inline int transport_can(const struct transport_ops *t, unsigned roles)
+{
+	return (t->roles & roles) != 0;
+}
 
 /* The transport for a remote type ("local" for plain paths); NULL if unknown. */
 const struct transport_ops *transport_find(const char *type);
