@@ -83,16 +83,18 @@ int app_open(struct app *a, const char *config_path, int needs)
 	struct diag d = { 0 };
 	a->lock_fd = -1;
 	a->config_path = config_default_path(config_path);
-	if (config_load(a->config_path, &a->cfg, &d) != 0) {
+	int have = (needs & NEED_CONFIG) || config_path || access(a->config_path, R_OK) == 0;
+	if (have && config_load(a->config_path, &a->cfg, &d) != 0) {
 		for (size_t i = 0; i < d.n; i++)
 			fprintf(stderr, "kargo-agent: %s\n", d.msgs[i]);
 		diag_release(&d);
 		return EX_CONFIG;
 	}
 	enum log_level lv = LOG_INFO;
-	log_level_parse(a->cfg.agent.log_level, &lv);
+	if (have)
+		log_level_parse(a->cfg.agent.log_level, &lv);
 	log_init(&a->lg, lv, stderr);
-	if (formats_load(&a->cfg, &a->formats, &d) != 0) {
+	if (formats_load(have ? &a->cfg : NULL, &a->formats, &d) != 0) {
 		for (size_t i = 0; i < d.n; i++)
 			fprintf(stderr, "kargo-agent: %s\n", d.msgs[i]);
 		diag_release(&d);
@@ -113,11 +115,18 @@ int app_open(struct app *a, const char *config_path, int needs)
 		if (needs & NEED_LOCK)
 			spool_clean_tmp(&a->spool);
 	}
+	if (needs & NEED_CONNS) {
+		conns_init(&a->conns, &a->lg);
+		a->have_conns = 1;
+	}
 	return 0;
 }
 
 void app_close(struct app *a)
 {
+	if (a->have_conns)
+		conns_release(&a->conns);
+	a->have_conns = 0;
 	if (a->m.db)
 		manifest_close(&a->m);
 	if (a->spool.dir)

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include "config.h"
+#include "conns.h"
 #include "formats/format.h"
 #include "log.h"
 #include "manifest.h"
@@ -22,6 +23,8 @@ struct app {
 	volatile sig_atomic_t *stop;          /* set by SIGTERM/SIGINT */
 	volatile sig_atomic_t *reload;        /* set by SIGHUP */
 	int lock_fd;
+	struct conns conns;                   /* NEED_CONNS */
+	int have_conns;
 };
 
 enum app_needs {
@@ -29,10 +32,14 @@ enum app_needs {
 	NEED_SPOOL = 2,      /* open (and create) the spool */
 	NEED_LOCK = 4,       /* be the only process running cycles on this manifest */
 	NEED_READONLY = 8,   /* with NEED_MANIFEST: read it only (status, list, show, verify) */
+	NEED_CONFIG = 16,    /* the configuration must load; without it, it is read only when
+			      * named or when the default file exists (validate) */
+	NEED_CONNS = 32,     /* a connection cache for the remotes (connecting on first use) */
 };
 
-/* Load the config and open what NEEDS asks for. Returns 0 or a sysexits
- * code, having printed the reason on stderr. */
+/* Load the config (or not: NEED_CONFIG) and the format table, and open
+ * what NEEDS asks for. Returns 0 or a sysexits code, having printed the
+ * reason on stderr. */
 int app_open(struct app *a, const char *config_path, int needs);
 void app_close(struct app *a);
 /* Take the manifest's lock (NEED_LOCK) after app_open: 0, or EX_TEMPFAIL

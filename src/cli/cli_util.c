@@ -6,21 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cli_usage(const char *name, int ok)
-{
-	const struct command *c = command_find(name);
-	FILE *out = ok ? stdout : stderr;
-	if (c)
-		fprintf(out, "usage: kargo-agent [-c FILE] %s\n\n%s\n", c->usage, c->summary);
-	return ok ? EX_OK : EX_USAGE;
-}
-
 int cli_no_operands(const char *name, int argc, char **argv)
 {
 	if (optind >= argc)
-		return -1;
+		return CLI_GO;
 	fprintf(stderr, "kargo-agent %s: unexpected argument '%s'\n", name, argv[optind]);
-	return cli_usage(name, 0);
+	return CLI_USAGE;
 }
 
 int cli_flag_opts_operands(const char *name, int argc, char **argv, struct cli *cli,
@@ -39,16 +30,16 @@ int cli_flag_opts_operands(const char *name, int argc, char **argv, struct cli *
 		else if (ch == 'f')
 			*set = 1;
 		else
-			return cli_usage(name, ch == 'h');
+			return ch == 'h' ? CLI_HELP : CLI_USAGE;
 	}
-	return -1;
+	return CLI_GO;
 }
 
 int cli_flag_opts(const char *name, int argc, char **argv, struct cli *cli,
 		  const char *flag, int *set)
 {
 	int rc = cli_flag_opts_operands(name, argc, argv, cli, flag, set);
-	return rc >= 0 ? rc : cli_no_operands(name, argc, argv);
+	return rc != CLI_GO ? rc : cli_no_operands(name, argc, argv);
 }
 
 struct progress *cli_progress(struct progress *p, int off)

@@ -30,7 +30,7 @@ static int print_row(void *ctx, const struct mfile *f)
 	return 0;
 }
 
-int cmd_list(struct cli *cli, int argc, char **argv)
+int cmd_list_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -43,56 +43,56 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mfilter flt = { 0 };
-	struct list_out o = { 0 };
+	struct mfilter *flt = &o->flt;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cli->config = optarg; break;
-		case 'r': flt.route = optarg; break;
-		case 's': flt.state = optarg; break;
-		case 'S': flt.shipment = optarg; break;
-		case 'j': o.json = 1; break;
+		case 'r': flt->route = optarg; break;
+		case 's': flt->state = optarg; break;
+		case 'S': flt->shipment = optarg; break;
+		case 'j': o->json = 1; break;
 		case 'n':
-			if (cli_parse_count(optarg, &flt.limit) != 0)
+			if (cli_parse_count(optarg, &flt->limit) != 0)
 				return EX_USAGE;
 			break;
 		case 't':
-			if (cli_parse_since("list", optarg, &flt.since) != 0)
+			if (cli_parse_since("list", optarg, &flt->since) != 0)
 				return EX_USAGE;
 			break;
-		default: return cli_usage("list", ch == 'h');
+		default: return ch == 'h' ? CLI_HELP : CLI_USAGE;
 		}
 	}
-	if (cli_no_operands("list", argc, argv) >= 0)
-		return EX_USAGE;
-	if (flt.state) {
+	if (cli_no_operands("list", argc, argv) != CLI_GO)
+		return CLI_USAGE;
+	if (flt->state) {
 		int known = 0;
 		for (int i = 0; i < MANIFEST_NSTATES; i++)
-			known |= strcmp(flt.state, manifest_states[i]) == 0;
+			known |= strcmp(flt->state, manifest_states[i]) == 0;
 		if (!known) {
 			fprintf(stderr, "kargo-agent list: unknown state '%s' (staged, pending, "
-				"delivered, done, rejected, dead, corrupt)\n", flt.state);
+				"delivered, done, rejected, dead, corrupt)\n", flt->state);
 			return EX_USAGE;
 		}
 	}
-	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
-	if (rc == 0) {
-		char err[ERRLEN];
-		o.m = &a.m;
-		if (o.json)
-			fputc('[', stdout);
-		else
-			printf("%-6s %-20s %-9s %10s  %-20s  %s\n", "ID", "ROUTE", "STATE", "SIZE",
-			       "CREATED", "NAME");
-		if (manifest_list(&a.m, &flt, print_row, &o, err) != 0) {
-			fprintf(stderr, "kargo-agent: %s\n", err);
-			rc = EX_IOERR;
-		}
-		if (o.json)
-			fputs("]\n", stdout);
+	return CLI_GO;
+}
+
+int cmd_list_run(struct app *a, struct cmd_opts *o)
+{
+	struct list_out out = { .m = &a->m, .json = o->json };
+	char err[ERRLEN];
+	int rc = EX_OK;
+	if (out.json)
+		fputc('[', stdout);
+	else
+		printf("%-6s %-20s %-9s %10s  %-20s  %s\n", "ID", "ROUTE", "STATE", "SIZE",
+		       "CREATED", "NAME");
+	if (manifest_list(&a->m, &o->flt, print_row, &out, err) != 0) {
+		fprintf(stderr, "kargo-agent: %s\n", err);
+		rc = EX_IOERR;
 	}
-	app_close(&a);
+	if (out.json)
+		fputs("]\n", stdout);
 	return rc;
 }

@@ -86,7 +86,7 @@ static int lock_if_dead(struct app *a, const struct ids *ids)
 	return 0;
 }
 
-int cmd_resend(struct cli *cli, int argc, char **argv)
+int cmd_resend_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -100,71 +100,70 @@ int cmd_resend(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mfilter flt = { 0 };
-	const char *to = NULL;
-	int ch, on_exists = -1, by_filter = 0, no_progress = 0, mkdir = 0;
+	struct mfilter *flt = &o->flt;
+	int ch;
+	o->on_exists = -1;
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cli->config = optarg; break;
-		case 'S': flt.shipment = optarg; by_filter = 1; break;
-		case 'r': flt.route = optarg; by_filter = 1; break;
-		case 'T': to = optarg; break;
-		case 'P': no_progress = 1; break;
-		case 'm': mkdir = 1; break;
+		case 'S': flt->shipment = optarg; o->by_filter = 1; break;
+		case 'r': flt->route = optarg; o->by_filter = 1; break;
+		case 'T': o->to = optarg; break;
+		case 'P': o->no_progress = 1; break;
+		case 'm': o->mkdir = 1; break;
 		case 'e':
-			on_exists = parse_on_exists(optarg);
-			if (on_exists == -2) {
+			o->on_exists = parse_on_exists(optarg);
+			if (o->on_exists == -2) {
 				fprintf(stderr, "kargo-agent resend: --on-exists takes fail, "
 					"overwrite or rename\n");
 				return EX_USAGE;
 			}
 			break;
 		case 't':
-			if (cli_parse_since("resend", optarg, &flt.since) != 0)
+			if (cli_parse_since("resend", optarg, &flt->since) != 0)
 				return EX_USAGE;
-			by_filter = 1;
+			o->by_filter = 1;
 			break;
-		default: return cli_usage("resend", ch == 'h');
+		default: return ch == 'h' ? CLI_HELP : CLI_USAGE;
 		}
 	}
-	struct ids ids = { 0 };
-	if (cli_parse_ids(argc, argv, optind, &ids) != 0)
+	if (cli_parse_ids(argc, argv, optind, &o->ids) != 0)
 		return EX_USAGE;
-	if ((ids.n == 0) == (by_filter == 0)) {
+	if ((o->ids.n == 0) == (o->by_filter == 0)) {
 		fprintf(stderr, "kargo-agent resend: give file ids, or --shipment / --route "
 			"with --since, not both\n");
-		free(ids.v);
-		return cli_usage("resend", 0);
+		return CLI_USAGE;
 	}
-	if (flt.route && !flt.since) {
+	if (flt->route && !flt->since) {
 		fprintf(stderr, "kargo-agent resend: --route needs --since (a date or an age "
 			"such as 2h), so a mistake cannot resend a route's whole history\n");
-		free(ids.v);
 		return EX_USAGE;
 	}
-	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_SPOOL);
-	if (rc == 0 && by_filter) {
+	return CLI_GO;
+}
+
+int cmd_resend_run(struct app *a, struct cmd_opts *o)
+{
+	int rc = EX_OK;
+	if (o->by_filter) {
 		char err[ERRLEN];
-		flt.state = NULL;
-		if (manifest_list(&a.m, &flt, collect, &ids, err) != 0) {
+		o->flt.state = NULL;
+		if (manifest_list(&a->m, &o->flt, collect, &o->ids, err) != 0) {
 			fprintf(stderr, "kargo-agent: %s\n", err);
 			rc = EX_IOERR;
-		} else if (ids.n == 0) {
+		} else if (o->ids.n == 0) {
 			fprintf(stderr, "kargo-agent resend: no file matches\n");
 			rc = EX_NOINPUT;
 		}
 	}
-	if (rc == 0 && !to)
-		rc = lock_if_dead(&a, &ids);
+	if (rc == 0 && !o->to)
+		rc = lock_if_dead(a, &o->ids);
 	if (rc == 0) {
 		struct progress line;
-		a.lg.progress = cli_progress(&line, no_progress);
-		rc = resend_all(&a, &ids, to, mkdir, on_exists, a.lg.progress);
-		progress_release(a.lg.progress);
-		a.lg.progress = NULL;
+		a->lg.progress = cli_progress(&line, o->no_progress);
+		rc = resend_all(a, &o->ids, o->to, o->mkdir, o->on_exists, a->lg.progress);
+		progress_release(a->lg.progress);
+		a->lg.progress = NULL;
 	}
-	free(ids.v);
-	app_close(&a);
 	return rc;
 }

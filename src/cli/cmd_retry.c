@@ -122,7 +122,7 @@ static int retry_all(struct app *a, const struct ids *ids, const char *reason)
 	return worst;
 }
 
-int cmd_retry(struct cli *cli, int argc, char **argv)
+int cmd_retry_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -132,38 +132,39 @@ int cmd_retry(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *route = NULL, *state = NULL, *reason = "-";
 	int ch;
+	o->reason = "-";
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cli->config = optarg; break;
-		case 'r': route = optarg; break;
-		case 's': state = optarg; break;
-		case 'R': reason = optarg; break;
-		default: return cli_usage("retry", ch == 'h');
+		case 'r': o->route = optarg; break;
+		case 's': o->state = optarg; break;
+		case 'R': o->reason = optarg; break;
+		default: return ch == 'h' ? CLI_HELP : CLI_USAGE;
 		}
 	}
+	const char *state = o->state;
 	if (state && strcmp(state, ST_DEAD) != 0 && strcmp(state, ST_CORRUPT) != 0) {
 		fprintf(stderr, "kargo-agent retry: --state takes dead or corrupt, not '%s'\n",
 			state);
 		return EX_USAGE;
 	}
-	struct ids ids = { 0 };
-	if (cli_parse_ids(argc, argv, optind, &ids) != 0)
+	if (cli_parse_ids(argc, argv, optind, &o->ids) != 0)
 		return EX_USAGE;
-	if ((ids.n == 0) == (route == NULL && state == NULL)) {
+	if ((o->ids.n == 0) == (o->route == NULL && state == NULL)) {
 		fprintf(stderr, "kargo-agent retry: give file ids, or --route / --state, "
 			"not both\n");
-		free(ids.v);
-		return cli_usage("retry", 0);
+		return CLI_USAGE;
 	}
-	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_LOCK);
-	if (rc == 0 && ids.n == 0)
-		rc = select_files(&a.m, route, state, &ids);
+	return CLI_GO;
+}
+
+int cmd_retry_run(struct app *a, struct cmd_opts *o)
+{
+	int rc = 0;
+	if (o->ids.n == 0)
+		rc = select_files(&a->m, o->route, o->state, &o->ids);
 	if (rc == 0)
-		rc = retry_all(&a, &ids, reason);
-	free(ids.v);
-	app_close(&a);
+		rc = retry_all(a, &o->ids, o->reason);
 	return rc;
 }

@@ -117,48 +117,42 @@ static void show_json(const struct mfile *f, const char *ships, const struct mde
 	fputs("]}\n", stdout);
 }
 
-int cmd_show(struct cli *cli, int argc, char **argv)
+int cmd_show_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
 {
-	int json = 0;
-	int orc = cli_flag_opts_operands("show", argc, argv, cli, "json", &json);
-	if (orc >= 0)
-		return orc;
-	if (optind != argc - 1)
-		return cli_usage("show", 0);
-	int64_t id = cli_parse_id(argv[optind]);
-	if (!id)
-		return EX_USAGE;
-	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
-	if (rc != 0) {
-		app_close(&a);
+	int rc = cli_flag_opts_operands("show", argc, argv, cli, "json", &o->json);
+	if (rc != CLI_GO)
 		return rc;
-	}
+	if (optind != argc - 1)
+		return CLI_USAGE;
+	o->id = cli_parse_id(argv[optind]);
+	return o->id ? CLI_GO : EX_USAGE;
+}
+
+int cmd_show_run(struct app *a, struct cmd_opts *o)
+{
 	char err[ERRLEN];
 	struct mfile f;
 	struct mdelivery *dv = NULL;
 	struct mevent *ev = NULL;
 	size_t dn = 0, en = 0;
-	int mrc = manifest_get(&a.m, id, &f, err);
-	if (mrc != 0) {
+	int rc = manifest_get(&a->m, o->id, &f, err);
+	if (rc != 0) {
 		fprintf(stderr, "kargo-agent: %s\n", err);
-		app_close(&a);
-		return mrc == KA_NOENT ? EX_NOINPUT : EX_IOERR;
+		return rc == KA_NOENT ? EX_NOINPUT : EX_IOERR;
 	}
-	char *ships = manifest_shipments(&a.m, id);
-	if (manifest_deliveries(&a.m, id, &dv, &dn, err) != 0 ||
-	    manifest_events(&a.m, id, &ev, &en, err) != 0) {
+	char *ships = manifest_shipments(&a->m, o->id);
+	if (manifest_deliveries(&a->m, o->id, &dv, &dn, err) != 0 ||
+	    manifest_events(&a->m, o->id, &ev, &en, err) != 0) {
 		fprintf(stderr, "kargo-agent: %s\n", err);
 		rc = EX_IOERR;
-	} else if (json) {
+	} else if (o->json) {
 		show_json(&f, ships, dv, dn, ev, en);
 	} else {
-		show_text(&a, &f, ships, dv, dn, ev, en);
+		show_text(a, &f, ships, dv, dn, ev, en);
 	}
 	free(ships);
 	mdeliveries_free(dv, dn);
 	mevents_free(ev, en);
 	mfile_release(&f);
-	app_close(&a);
 	return rc;
 }

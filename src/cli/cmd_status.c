@@ -167,31 +167,30 @@ static int print_all(FILE *out, const struct config *cfg, struct mroute_status *
 	return all_ok;
 }
 
-int cmd_status(struct cli *cli, int argc, char **argv)
+int cmd_status_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
 {
-	int json = 0;
-	int orc = cli_flag_opts("status", argc, argv, cli, "json", &json);
-	if (orc >= 0)
-		return orc;
-	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
+	return cli_flag_opts("status", argc, argv, cli, "json", &o->json);
+}
+
+int cmd_status_run(struct app *a, struct cmd_opts *o)
+{
 	struct mroute_status *rv = NULL;
 	struct mremote_status *mv = NULL;
 	size_t rn = 0, mn = 0;
 	char err[ERRLEN];
-	if (rc == 0 && (manifest_status(&a.m, &rv, &rn, err) != 0 ||
-			manifest_remotes(&a.m, &mv, &mn, err) != 0)) {
+	int rc = 0;
+	if (manifest_status(&a->m, &rv, &rn, err) != 0 ||
+	    manifest_remotes(&a->m, &mv, &mn, err) != 0) {
 		fprintf(stderr, "kargo-agent: %s\n", err);
 		rc = EX_IOERR;
 	}
 	struct unsafe u = { 0 };
-	if (rc == 0 && manifest_notes(&a.m, "unsafe_name", &u.count, &u.latest, err) != 0)
+	if (rc == 0 && manifest_notes(&a->m, "unsafe_name", &u.count, &u.latest, err) != 0)
 		fprintf(stderr, "kargo-agent: %s\n", err);
 	if (rc == 0)
-		rc = print_all(stdout, &a.cfg, rv, rn, mv, mn, &u, json) ? 0 : 1;
+		rc = print_all(stdout, &a->cfg, rv, rn, mv, mn, &u, o->json) ? 0 : 1;
 	free(u.latest);
 	mroute_status_free(rv, rn);
 	mremote_status_free(mv, mn);
-	app_close(&a);
 	return rc;
 }

@@ -73,28 +73,22 @@ static int check_file(void *ctx, const struct mfile *f)
 	return 0;
 }
 
-int cmd_verify(struct cli *cli, int argc, char **argv)
+int cmd_verify_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
 {
-	int unused = 0;
-	int orc = cli_flag_opts("verify", argc, argv, cli, NULL, &unused);
-	if (orc >= 0)
-		return orc;
-	struct app a = { .stop = cli->stop };
-	int rc = app_open(&a, cli->config, NEED_MANIFEST | NEED_READONLY);
-	if (rc == 0) {
-		struct check ck = { .m = &a.m };
-		struct mfilter all = { 0 };
-		char err[ERRLEN];
-		if (manifest_list(&a.m, &all, check_file, &ck, err) != 0) {
-			fprintf(stderr, "kargo-agent: %s\n", err);
-			rc = EX_IOERR;
-		} else {
-			printf("verify: %lld %s, %lld %s\n", (long long)ck.files,
-			       plural(ck.files, "file", "files"), (long long)ck.problems,
-			       plural(ck.problems, "problem", "problems"));
-			rc = ck.problems ? EX_DATAERR : EX_OK;
-		}
+	return cli_flag_opts("verify", argc, argv, cli, NULL, NULL);
+}
+
+int cmd_verify_run(struct app *a, struct cmd_opts *o)
+{
+	struct check ck = { .m = &a->m };
+	struct mfilter all = { 0 };
+	char err[ERRLEN];
+	if (manifest_list(&a->m, &all, check_file, &ck, err) != 0) {
+		fprintf(stderr, "kargo-agent: %s\n", err);
+		return EX_IOERR;
 	}
-	app_close(&a);
-	return rc;
+	printf("verify: %lld %s, %lld %s\n", (long long)ck.files,
+	       plural(ck.files, "file", "files"), (long long)ck.problems,
+	       plural(ck.problems, "problem", "problems"));
+	return ck.problems ? EX_DATAERR : EX_OK;
 }

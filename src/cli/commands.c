@@ -1,0 +1,83 @@
+/* The command table. Read-only commands (status, list, show, verify) open
+ * the manifest read-only; only the commands that change files' states take
+ * the manifest's lock (resend takes it itself, and only for a dead file). */
+#include "commands.h"
+
+#include <string.h>
+
+static const struct command commands[] = {
+	{ "run", cmd_run_parse, cmd_run_run, NEED_CONFIG | NEED_MANIFEST | NEED_SPOOL | NEED_LOCK,
+	  "Poll every route forever (the daemon, in the foreground); stop with "
+	  "SIGTERM or SIGINT, which finishes the file in hand.",
+	  "SIGHUP reloads the configuration between cycles; an invalid one is refused "
+	  "(logged as reload_refused) and the running one kept.\n"
+	  "Under systemd (Type=notify) it sends READY=1 once the routes are armed, and "
+	  "WATCHDOG=1 while WatchdogSec= is set.", "run" },
+	{ "once", cmd_once_parse, cmd_once_run, NEED_CONFIG | NEED_MANIFEST | NEED_SPOOL | NEED_LOCK,
+	  "One full cycle of every route, then exit (for cron and timers).",
+	  "Exit 0 when all went well, 65 if a file was rejected, 69 if a remote or a delivery "
+	  "failed (retried later), 74 if a spool copy did not match its sha256 (the file is "
+	  "corrupt), 75 if another run holds the manifest.\n"
+	  "On a terminal, files of 1 MiB or more show a progress line on stderr "
+	  "(--no-progress: none).", "once [--no-progress]" },
+	{ "status", cmd_status_parse, cmd_status_run, NEED_CONFIG | NEED_MANIFEST | NEED_READONLY,
+	  "Per route: last cycle, files by state, next retry; per remote: last attempts.",
+	  "Exit 0 when all is healthy, 1 when a file is dead or corrupt, or a remote failed its last "
+	  "remote_failures attempts (default 3), or a route its last remote_failures cycles.",
+	  "status [--json]" },
+	{ "list", cmd_list_parse, cmd_list_run, NEED_CONFIG | NEED_MANIFEST | NEED_READONLY,
+	  "Manifest rows, oldest first. --since takes a date, a date-time "
+	  "or an age such as 2h or 7d.", NULL,
+	  "list [--route R] [--state S] [--shipment ID] [--since T] [--limit N] [--json]" },
+	{ "show", cmd_show_parse, cmd_show_run, NEED_CONFIG | NEED_MANIFEST | NEED_READONLY,
+	  "One file's record, its deliveries, its whole history and its parse summary.", NULL,
+	  "show ID [--json]" },
+	{ "resend", cmd_resend_parse, cmd_resend_run, NEED_CONFIG | NEED_MANIFEST | NEED_SPOOL,
+	  "Deliver files again from the spool, to their route's "
+	  "destinations or to --to DEST (REMOTE:PATH or a local directory).",
+	  "--on-exists fail|overwrite|rename overrides the route's setting.\n"
+	  "A dead file resent to its own destinations is completed as a cycle would "
+	  "(delivered, done, source finished); that takes the manifest's lock (exit 75 "
+	  "while run, once or retry holds it).\n"
+	  "A --to directory must exist unless --mkdir is given.\n"
+	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 73 the --to "
+	  "directory is missing, 74 its spool copy did not match its sha256 (then corrupt), "
+	  "69 a destination failed or the failures differ.",
+	  "resend ID... | --shipment ID | --route R --since T  [--to DEST [--mkdir]] "
+	  "[--on-exists M] [--no-progress]" },
+	{ "retry", cmd_retry_parse, cmd_retry_run, NEED_CONFIG | NEED_MANIFEST | NEED_LOCK,
+	  "Put dead (and corrupt) files back in the queue once the cause "
+	  "is fixed: pending, attempts reset, due now; the next once or cycle of run "
+	  "delivers them and finishes their sources. Recorded as a `retried` event (who, "
+	  "--reason). Takes the manifest's lock like run and once.",
+	  "Exit 0 all queued, 65 a file was not dead or corrupt, 66 no such file, 75 "
+	  "another run, once or retry holds the manifest.",
+	  "retry ID... | --route R [--state S] | --state dead|corrupt  [--reason TEXT]" },
+	{ "validate", cmd_validate_parse, cmd_validate_run, 0,  /* a config only if there is one */
+	  "Parse a file and report every problem with its line.",
+	  "Exit 0 valid, 65 invalid, 66 unreadable.",
+	  "validate FILE [--format F] [--json] [--no-progress]" },
+	{ "check-config", cmd_check_config_parse, cmd_check_config_run, NEED_CONFIG | NEED_CONNS,
+	  "Load and check the configuration, reporting every "
+	  "problem; then connect to every remote and check the routes' directories.",
+	  "Exit 0 all good, 78 configuration errors, 69 a remote or directory failed.",
+	  "check-config [--offline]" },
+	{ "verify", cmd_verify_parse, cmd_verify_run, NEED_CONFIG | NEED_MANIFEST | NEED_READONLY,
+	  "Check the manifest against the spool: every file's spool copy "
+	  "exists with its recorded size and sha256, and every delivered file has all its "
+	  "deliveries confirmed. One line per problem.", "Exit 0 consistent, 65 not.", "verify" },
+};
+
+const struct command *command_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+const struct command *commands_all(size_t *n)
+{
+	*n = ARRAY_SIZE(commands);
+	return commands;
+}
