@@ -9,8 +9,8 @@
 #include <sysexits.h>
 
 #include "cli/dispatch.h"
-#include "transports/mime.h"
-#include <curl/curl.h>
+#include "formats/mime.h"
+#include "transports/transport.h"
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t reload_flag;
@@ -80,14 +80,16 @@ int main(int argc, char **argv)
 	if (rc != CLI_GO)
 		return rc;
 	install_signals();
-	/* Libraries with process-wide state are set up once, here. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "kargo-agent: cannot initialise libcurl\n");
+	/* Libraries with process-wide state are set up once, here: each
+	 * transport's, and GMime for the MIME extractor. */
+	char err[ERRLEN];
+	if (transports_init(err) != 0) {
+		fprintf(stderr, "kargo-agent: %s\n", err);
 		return EX_SOFTWARE;
 	}
 	mime_init();
 	rc = dispatch_run(cmd, &cli, argc, argv);
 	mime_shutdown();
-	curl_global_cleanup();
+	transports_shutdown();
 	return rc;
 }
