@@ -14,6 +14,7 @@
 #include "common.h"
 #include "config.h"
 #include "config_overlap.h"
+#include "load.h"
 #include "log.h"
 #include "manifest.h"
 #include "spool.h"
