@@ -31,7 +31,7 @@ static const char *const route_keys[] = {
 	"enabled", NULL,
 };
 
-/* What config_load is working on, for error messages and relative paths. */
+/* What config_parse is working on, for error messages and relative paths. */
 struct loader {
 	const char *file;
 	char *dir;          /* the config file's directory */
