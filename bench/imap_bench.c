@@ -11,13 +11,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <curl/curl.h>
 
 #include "common.h"
 #include "config.h"
 #include "log.h"
 #include "transports/imap.h"
-#include "transports/mime.h"
+#include "transports/transport.h"
+#include "formats/mime.h"
 
 static double now(void)
 {
@@ -37,7 +37,11 @@ int main(int argc, char **argv)
 	struct remote_config remote = { { "bench", kv, 4 }, "imap" };
 	struct logger lg;
 	log_init(&lg, LOG_WARN, stderr);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	char ierr[ERRLEN];
+	if (transports_init(ierr) != 0) {
+		fprintf(stderr, "%s\n", ierr);
+		return 1;
+	}
 	mime_init();
 	int dfd = open(argv[5], O_RDONLY | O_DIRECTORY);
 	char err[ERRLEN];
@@ -97,6 +101,6 @@ int main(int argc, char **argv)
 	imap_close(c);
 	close(dfd);
 	mime_shutdown();
-	curl_global_cleanup();
+	transports_shutdown();
 	return 0;
 }

@@ -14,7 +14,7 @@
 
 #include "deliver.h"
 #include "spool.h"
-#include "transports/mime.h"
+#include "formats/mime.h"
 
 struct mailbox {
 	const struct transport_ops *t;

@@ -11,8 +11,8 @@
 #include "autoconfig.h"
 #include "cli/cli.h"
 #include "config.h"
-#include "transports/mime.h"
-#include <curl/curl.h>
+#include "formats/mime.h"
+#include "transports/transport.h"
 
 static volatile sig_atomic_t stop_flag;
 static volatile sig_atomic_t reload_flag;
@@ -178,9 +178,11 @@ int main(int argc, char **argv)
 		return usage(stderr, EX_USAGE);
 	}
 	install_signals();
-	/* Libraries with process-wide state are set up once, here. */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "kargo-agent: cannot initialise libcurl\n");
+	/* Libraries with process-wide state are set up once, here: each
+	 * transport's, and GMime for the MIME extractor. */
+	char err[ERRLEN];
+	if (transports_init(err) != 0) {
+		fprintf(stderr, "kargo-agent: %s\n", err);
 		return EX_SOFTWARE;
 	}
 	mime_init();
@@ -189,6 +191,6 @@ int main(int argc, char **argv)
 	optind = 0;  /* reset getopt for the command's own options */
 	int rc = cmd->fn(&cli, argc, argv);
 	mime_shutdown();
-	curl_global_cleanup();
+	transports_shutdown();
 	return rc;
 }

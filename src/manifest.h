@@ -1,7 +1,8 @@
 /* The manifest: every file the agent has seen, its state, its deliveries and
- * its history, in SQLite (WAL). All SQL lives in manifest.c (manifest_summary.c
- * reads a parse summary back with SQLite's JSON functions). Each state
- * change is one transaction (BEGIN IMMEDIATE) that also appends an event. */
+ * its history. This is the interface the pipeline and the CLI use; behind it
+ * a backend (manifest_backend.h) keeps the rows: SQLite in WAL mode
+ * (manifest_sqlite*.c, the only files with SQL). Each state change is one
+ * transaction (BEGIN IMMEDIATE) that also appends an event. */
 #ifndef KA_MANIFEST_H
 #define KA_MANIFEST_H
 
@@ -9,7 +10,8 @@
 #include <stdio.h>
 #include "sha256.h"
 
-struct sqlite3;
+struct manifest_backend;
+struct manifest_db;
 
 /* File states. */
 #define ST_STAGED    "staged"     /* in the spool and recorded; not yet validated */
@@ -32,20 +34,10 @@ struct sqlite3;
 #define DL_DELIVERED  "delivered"
 #define DL_FAILED     "failed"      /* a resend that did not go through */
 
-#define MANIFEST_STMTS 48
-
-struct manifest_stmt {
-	const char *sql;
-	struct sqlite3_stmt *st;
-};
-
 struct manifest {
-	struct sqlite3 *db;
+	const struct manifest_backend *be;  /* the store's operations */
+	struct manifest_db *db;             /* its open connection; NULL when closed */
 	char *path;
-	struct sqlite3_stmt *st_seen;
-	struct sqlite3_stmt *st_event;
-	struct manifest_stmt cache[MANIFEST_STMTS];  /* prepared once, reused */
-	size_t ncache;
 	int in_tx;
 };
 
@@ -250,7 +242,7 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route);
 void mroute_status_free(struct mroute_status *v, size_t n);
 
-/* A parse summary (files.summary) read back (manifest_summary.c). */
+/* A parse summary (files.summary) read back. */
 struct msummary_error {
 	int64_t line;
 	char *cls, *field, *msg;

@@ -636,9 +636,22 @@ static int imap_t_after_valid(const char *after)
 	return imap_action_parse(after, &action, &folder);
 }
 
+/* libcurl's global state: curl_global_init counts its calls and
+ * curl_global_cleanup frees only at the last, so smtp.c holds its own
+ * reference the same way. */
+static int imap_init(char *err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		return 0;
+	snprintf(err, ERRLEN, "cannot initialise libcurl");
+	return KA_ERR;
+}
+
 const struct transport_ops transport_imap = {
 	.type = "imap",
 	.roles = TR_MAILBOX_SOURCE,
+	.init = imap_init,
+	.shutdown = curl_global_cleanup,
 	.keys = imap_keys,
 	.check_remote = imap_check_remote,
 	.connect = imap_connect,

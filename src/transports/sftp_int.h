@@ -1,5 +1,10 @@
-/* Internals shared by the SFTP transport's files (sftp.c, sftp_hostkey.c,
- * sftp_ext.c). Not part of the transport interface. */
+/* Internals shared by the SFTP transport's files. Not part of the transport
+ * interface. Calls between them go one way, top to bottom:
+ *   sftp.c          the table and the file operations
+ *   sftp_xfer.c     get and put, over several sessions for large files
+ *   sftp_session.c  open, reopen, clone and close sessions
+ *   sftp_ext.c, sftp_hostkey.c, sftp_config.c, sftp_mem.c
+ *   sftp_fail.c     errors and lost connections */
 #ifndef KA_SFTP_INT_H
 #define KA_SFTP_INT_H
 
@@ -114,11 +119,14 @@ int sftp_posix_rename(struct tconn *c, const char *from, const char *to, char *e
 void sftp_ext_close(struct tconn *c);
 
 /* The connection is lost: mark it and shut its socket, so what is left
- * to close fails at once; the next call reconnects. */
+ * to close fails at once; the next call reconnects (sftp_fail.c). */
 void sftp_lost(struct tconn *c);
 
+/* A new tconn for the [remote] section RC, connected (sftp_session.c). */
+int sftp_connect(const struct remote_config *rc, const struct logger *lg, struct tconn **out,
+		 char *err);
 /* Make the session usable, reopening it after a drop; *fresh says whether
- * it was (re)opened now (sftp.c). */
+ * it was (re)opened now. */
 int sftp_ready(struct tconn *c, int *fresh, char *err);
 /* Should a call that failed with RC be tried once more on a new session? */
 int sftp_retry(struct tconn *c, int rc, int fresh);
@@ -134,7 +142,7 @@ int sftp_put(struct tconn *c, const char *local_path, const char *sha256, const 
 
 /* Map the session's last error to a code; marks the connection broken when
  * the failure was the transport's, not the file's. Fills err with
- * "LABEL: WHAT PATH: reason". */
+ * "LABEL: WHAT PATH: reason" (sftp_fail.c). */
 int sftp_fail(struct tconn *c, const char *what, const char *path, char *err);
 
 #endif

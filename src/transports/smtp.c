@@ -503,9 +503,22 @@ int smtp_probe(struct tconn *c, char *err)
 	return r;
 }
 
+/* libcurl's global state: curl_global_init counts its calls and
+ * curl_global_cleanup frees only at the last, so imap.c holds its own
+ * reference the same way. */
+static int smtp_init(char *err)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		return 0;
+	snprintf(err, ERRLEN, "cannot initialise libcurl");
+	return KA_ERR;
+}
+
 const struct transport_ops transport_smtp = {
 	.type = "smtp",
 	.roles = TR_MESSAGE_DEST | TR_ALERT,
+	.init = smtp_init,
+	.shutdown = curl_global_cleanup,
 	.keys = smtp_keys,
 	.check_remote = smtp_check_remote,
 	.connect = smtp_connect,

@@ -1,4 +1,4 @@
-/* The table of transports and the helpers every transport shares. */
+/* The table of transports: lookup by type, and the libraries' set-up. */
 #include "transport.h"
 
 #include <stdlib.h>
@@ -45,21 +45,31 @@ void transport_types(char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-void tlist_add(struct tlist *l, const char *name, int64_t size, int64_t mtime,
-	       enum tentry_type type)
+/* Each transport's init in table order; on a failure the ones already set
+ * up are shut down again, last first. */
+int transports_init(char *err)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 64;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	for (size_t i = 0; transports[i]; i++) {
+		if (!transports[i]->init)
+			continue;
+		int rc = transports[i]->init(err);
+		if (rc) {
+			while (i-- > 0)
+				if (transports[i]->shutdown)
+					transports[i]->shutdown();
+			return rc;
+		}
 	}
-	l->v[l->n++] = (struct tentry){ .name = xstrdup(name), .size = size, .mtime = mtime,
-					.type = type };
+	return 0;
 }
 
-void tlist_release(struct tlist *l)
+/* Each transport's shutdown, in the reverse order of transports_init. */
+void transports_shutdown(void)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].name);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
+	size_t n = 0;
+	while (transports[n])
+		n++;
+	while (n-- > 0)
+		if (transports[n]->shutdown)
+			transports[n]->shutdown();
 }

@@ -7,6 +7,7 @@
 #define KA_TRANSPORT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 #include "../common.h"
 #include "../config.h"
 #include "../diag.h"
@@ -82,11 +83,60 @@ enum transport_role {
 #define TR_SOURCE (TR_FILE_SOURCE | TR_MAILBOX_SOURCE)
 #define TR_DEST (TR_FILE_DEST | TR_MESSAGE_DEST)
 
+/* ---- Callbacks from the pipeline ----
+ * A transport never includes the manifest or the spool. Where it needs the
+ * pipeline, the pipeline passes it one of these two callbacks, through the
+ * optional ops serve and put_parts below. None is implemented yet: they are
+ * the contract the next transports (an HTTPS listener, an HTTPS sink) meet.
+ * Each callback returns 0 or a negative enum ka_err with err filled (ERRLEN
+ * bytes); CTX is the pipeline's, handed back untouched. */
+
+/* One body a push source received, read once, in order, by the pipeline. */
+struct tr_body {
+	const char *name;  /* the name the client gave: untrusted, the pipeline
+			    * applies its name rules */
+	int64_t size;      /* bytes announced, -1 when unknown */
+	/* Up to LEN next bytes into BUF: their count, 0 at the end, or a
+	 * negative enum ka_err (the client went away, the body broke a limit). */
+	ssize_t (*read)(void *src, void *buf, size_t len);
+	void *src;
+};
+
+/* Where a push source (a listener its clients send files to) hands each
+ * body. accept returns 0 only once the body is durable (in the spool and
+ * the manifest): only then may the source tell its client it was received.
+ * Any other return means the body was not taken: the source answers with a
+ * failure (temporary for KA_TRANSIENT and KA_NOSPACE), and the client sends
+ * it again. accept may be called from several of the source's threads. */
+struct tr_intake {
+	int (*accept)(void *ctx, const struct tr_body *body, char *err);
+	void *ctx;
+};
+
+/* What a sink that sends one file in many requests reports. part_done is
+ * called after each request the server acknowledged, in order: bytes
+ * [OFFSET, OFFSET + LEN) are stored there; RESUME (may be NULL) is what the
+ * transport needs to go on from there on another connection (an upload
+ * session's address), not a secret. The pipeline records it before it
+ * returns 0; any other return stops the transfer with that code. */
+struct tr_parts {
+	int (*part_done)(void *ctx, int64_t offset, int64_t len, const char *resume,
+			 char *err);
+	void *ctx;
+};
+
 struct transport_ops {
 	const char *type;              /* the [remote] type = value; "local" for paths */
 	unsigned roles;                /* enum transport_role bits */
 	const char *const *keys;       /* keys allowed in [remote NAME], NULL-terminated */
 	int sessions;                  /* default connections per remote for delivery (0 = 1) */
+
+	/* Optional: set up the library the transport uses (libcurl, libssh2),
+	 * once per process, from the main thread before any thread starts
+	 * (transports_init); 0, or a negative enum ka_err with err filled.
+	 * shutdown undoes it at exit (transports_shutdown). */
+	int (*init)(char *err);
+	void (*shutdown)(void);
 
 	/* Check a [remote] section's values without connecting (config load). */
 	void (*check_remote)(const struct remote_config *rc, const char *file, struct diag *d);
@@ -142,7 +192,7 @@ struct transport_ops {
 	int (*sync)(struct tconn *c, const char *path, char *err);
 
 	/* Optional, for mailbox sources (IMAP): messages numbered by UID within
-	 * a UIDVALIDITY epoch. The pipeline extracts the payloads (mime.c). */
+	 * a UIDVALIDITY epoch. The pipeline extracts the payloads (formats/mime.c). */
 	int (*mailbox_select)(struct tconn *c, const char *mailbox, uint32_t *uidvalidity,
 			      char *err);
 	/* UIDs greater than AFTER_UID, ascending; caller frees *uids. */
@@ -168,6 +218,19 @@ struct transport_ops {
 	 * text message with SUBJECT to the remote's recipients. */
 	int (*notify)(struct tconn *c, const char *subject, const char *text, char *err);
 
+	/* Optional, for push sources (none yet; their role bit comes with the
+	 * first): serve the remote's listener for up to TIMEOUT_MS, handing each
+	 * body received to IN (see struct tr_intake), then return so the
+	 * caller's loop goes on. */
+	int (*serve)(struct tconn *c, const struct tr_intake *in, int timeout_ms, char *err);
+	/* Optional, for file sinks that send a file in many requests (none
+	 * yet): put, with each acknowledged request reported to PARTS (see
+	 * struct tr_parts). FROM, when not NULL, is a RESUME reported by an
+	 * earlier, interrupted transfer of the same file to PATH. */
+	int (*put_parts)(struct tconn *c, const char *local_path, const char *sha256,
+			 const char *path, const char *from, const struct tr_parts *parts,
+			 struct progress *pg, char *err);
+
 	void (*close)(struct tconn *c);
 };
 
@@ -184,6 +247,13 @@ const struct transport_ops *transport_for(const struct endpoint *ep);
 
 /* Names of all registered types, for error messages ("sftp, imap, smtp"). */
 void transport_types(char *buf, size_t len);
+
+/* Set up every transport's library (the init in each table), once, from the
+ * main thread before any transport is used or any thread started; 0, or a
+ * negative enum ka_err with err filled and nothing left set up.
+ * transports_shutdown undoes it at exit. */
+int transports_init(char *err);
+void transports_shutdown(void);
 
 extern const struct transport_ops transport_local;
 extern const struct transport_ops transport_sftp;

@@ -15,14 +15,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <curl/curl.h>
 
 #include "common.h"
 #include "config.h"
 #include "diag.h"
 #include "log.h"
 #include "transports/imap.h"
-#include "transports/mime.h"
+#include "formats/mime.h"
 #include "transports/smtp.h"
 #include "transports/transport.h"
 #include "email_test.h"
@@ -435,7 +434,11 @@ static void uids_after_and_size_limit_and_command_count(void **state)
 int main(void)
 {
 	log_init(&lg, LOG_WARN, stderr);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	char ierr[ERRLEN];
+	if (transports_init(ierr) != 0) {
+		fprintf(stderr, "%s\n", ierr);
+		return 1;
+	}
 	mime_init();
 	char tmpl[] = "/tmp/ka-email-XXXXXX";
 	tmpdir = mkdtemp(tmpl);
@@ -457,6 +460,6 @@ int main(void)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
 	free(cmd);
 	mime_shutdown();
-	curl_global_cleanup();
+	transports_shutdown();
 	return rc;
 }

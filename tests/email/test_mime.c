@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "transports/mime.h"
+#include "formats/mime.h"
 #include "email_test.h"
 
 static char *data_path(const char *name, const char *ext)

@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "common.h"
-#include "transports/mime.h"
+#include "formats/mime.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

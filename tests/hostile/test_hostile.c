@@ -16,7 +16,7 @@
 
 #include "common.h"
 #include "log.h"
-#include "transports/mime.h"
+#include "formats/mime.h"
 
 /* LEN copies of C, then SUFFIX. Caller frees. */
 static char *repeat(char c, size_t len, const char *suffix)

@@ -363,9 +363,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sftp-tool [-o key=value]... [-j N] COMMAND ARGS...\n");
 		return 64;
 	}
+	char ierr[ERRLEN];
+	if (transports_init(ierr) != 0) {
+		fprintf(stderr, "%s\n", ierr);
+		opts_release(&o);
+		return 1;
+	}
 	if (!strcmp(argv[0], "hostkey-algs") && argc == 1) {
 		rc = print_hostkey_algs() == 0 ? 0 : 1;
 		opts_release(&o);
+		transports_shutdown();
 		return rc;
 	}
 	struct diag d = { 0 };
@@ -395,5 +402,6 @@ int main(int argc, char **argv)
 		T->close(c);
 	}
 	opts_release(&o);
+	transports_shutdown();
 	return rc == 78 ? 78 : rc ? 10 - rc : 0;
 }
