@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* KEY of this [remote] as a whole number in [MIN, MAX] (section_get_int). */
 static int opt_int(const struct remote_config *rc, const char *file, struct diag *d,
 		   const char *key, int def, int min, int max)
 {
