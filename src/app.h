@@ -7,6 +7,7 @@
 #include <signal.h>
 #include "config.h"
 #include "conns.h"
+#include "load.h"
 #include "formats/format.h"
 #include "log.h"
 #include "manifest.h"

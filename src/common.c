@@ -110,6 +110,18 @@ static int parse_relative(const char *s, int64_t now, int64_t *out)
 	return 0;
 }
 
+/* The one bounded-number parser: config values, options and arguments. */
+int parse_int_range(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(s, &end, 10);
+	if (errno || end == s || *end || n < min || n > max)
+		return -1;
+	*out = n;
+	return 0;
+}
+
 int parse_time_arg(const char *s, int64_t now, int64_t *out)
 {
 	static const char *const forms[] = {

@@ -43,6 +43,9 @@ void format_time(int64_t t, char *buf, size_t len);
 /* Parse RFC 3339 / "YYYY-MM-DD[ HH:MM[:SS]]" (UTC) or a relative "-2h", "30m", "7d".
  * Returns 0 and sets *out, or -1. */
 int parse_time_arg(const char *s, int64_t now, int64_t *out);
+/* S as a whole decimal number within [MIN, MAX]: returns 0 and sets *OUT, or
+ * -1 (S empty, anything after the digits, or out of range; *OUT untouched). */
+int parse_int_range(const char *s, long long min, long long max, long long *out);
 
 /* Glob match (fnmatch with FNM_PERIOD semantics left to the caller). */
 int name_matches(const char *pattern, const char *name);

@@ -1,8 +1,9 @@
 /* INI (iniparser) → typed, checked structs. Every error names the file, the
- * section and the key, and config_load collects all of them before failing. */
+ * section and the key, and config_parse collects all of them before failing.
+ * Remote types, their keys and roles, and route formats are not known here:
+ * the transports and the formats check those (config_load, load.c). */
 #include "config.h"
 #include "config_lines.h"
-#include "config_overlap.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,9 +15,7 @@
 #include <iniparser.h>
 
 #include "common.h"
-#include "formats/format.h"
 #include "log.h"
-#include "transports/transport.h"
 
 #define DEFAULT_CONFIG "/etc/kargo-agent/kargo-agent.ini"
 
@@ -32,7 +31,7 @@ static const char *const route_keys[] = {
 	"enabled", NULL,
 };
 
-/* What config_load is working on, for error messages and relative paths. */
+/* What config_parse is working on, for error messages and relative paths. */
 struct loader {
 	const char *file;
 	char *dir;          /* the config file's directory */
@@ -45,22 +44,6 @@ const char *config_default_path(const char *opt)
 		return opt;
 	const char *env = getenv("KARGO_AGENT_CONFIG");
 	return env && *env ? env : DEFAULT_CONFIG;
-}
-
-const char *section_get(const struct section *s, const char *key, const char *def)
-{
-	for (size_t i = 0; i < s->nkv; i++)
-		if (strcmp(s->kv[i].key, key) == 0)
-			return s->kv[i].value;
-	return def;
-}
-
-static int in_list(const char *const *list, const char *key)
-{
-	for (; list && *list; list++)
-		if (strcmp(*list, key) == 0)
-			return 1;
-	return 0;
 }
 
 /* V (N elements of SIZE bytes) with room for one more: the capacity doubles
@@ -153,29 +136,16 @@ static void section_release(struct section *s)
 }
 
 static void check_keys(struct loader *ld, const char *sec, const struct section *s,
-		       const char *const *allowed, const char *const *allowed2)
+		       const char *const *allowed)
 {
-	for (size_t i = 0; i < s->nkv; i++)
-		if (!in_list(allowed, s->kv[i].key) && !in_list(allowed2, s->kv[i].key))
-			diag_add(ld->d, "%s: [%s] %s: unknown key", ld->file, sec, s->kv[i].key);
+	section_check_keys(s, allowed, NULL, ld->file, sec, ld->d);
 }
 
 /* A non-negative integer within [min, max]; reports and keeps DEF otherwise. */
 static int get_int(struct loader *ld, const char *sec, const struct section *s,
 		   const char *key, int def, int min, int max)
 {
-	const char *v = section_get(s, key, NULL);
-	if (!v)
-		return def;
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end != '\0' || n < min || n > max) {
-		diag_add(ld->d, "%s: [%s] %s: '%s' is not a whole number between %d and %d",
-			 ld->file, sec, key, v, min, max);
-		return def;
-	}
-	return (int)n;
+	return section_get_int(s, key, def, min, max, ld->file, sec, ld->d);
 }
 
 static int get_bool(struct loader *ld, const char *sec, const struct section *s,
@@ -236,7 +206,7 @@ static void load_agent(struct loader *ld, const struct ini *ini, struct agent_co
 {
 	struct section s = { 0 };
 	section_read(ini, "agent", "agent", &s);
-	check_keys(ld, "agent", &s, agent_keys, NULL);
+	check_keys(ld, "agent", &s, agent_keys);
 	a->spool_dir = get_path(ld, &s, "spool_dir", "/var/spool/kargo-agent");
 	a->manifest = get_path(ld, &s, "manifest", "/var/lib/kargo-agent/manifest.db");
 	a->log_level = xstrdup(section_get(&s, "log_level", "info"));
@@ -259,21 +229,14 @@ static void load_agent(struct loader *ld, const struct ini *ini, struct agent_co
 	section_release(&s);
 }
 
-/* The alert's remote exists and can send a message (config load, once the
- * remotes are known). */
+/* The alert's remote exists (once the remotes are known; whether it can
+ * send a message is the transports' check). */
 static void check_alert(struct loader *ld, const struct config *cfg)
 {
 	const char *name = cfg->agent.alert;
-	if (!name)
-		return;
-	const struct remote_config *rc = config_remote(cfg, name);
-	const struct transport_ops *t = rc ? transport_find(rc->type) : NULL;
-	if (!rc)
+	if (name && !config_remote(cfg, name))
 		diag_add(ld->d, "%s: [agent] alert: '%s' names no [remote %s] section", ld->file,
 			 name, name);
-	else if (t && !transport_can(t, TR_ALERT))
-		diag_add(ld->d, "%s: [agent] alert: remote '%s' is of type %s, which cannot send "
-			 "a message (use an smtp remote)", ld->file, name, rc->type);
 }
 
 /* Keys of [remote] sections that name local files (keys, secrets, host
@@ -301,24 +264,8 @@ static void load_remote(struct loader *ld, const struct ini *ini, const char *se
 	section_read(ini, sec, name, &rc->sec);
 	resolve_remote_paths(ld, &rc->sec);
 	rc->type = section_get(&rc->sec, "type", NULL);
-	if (!rc->type) {
+	if (!rc->type)  /* the type, its keys and sessions: the transports' check */
 		diag_add(ld->d, "%s: [%s] type: missing required key", ld->file, sec);
-		return;
-	}
-	const struct transport_ops *t = transport_find(rc->type);
-	if (!t || strcmp(rc->type, "local") == 0) {
-		char types[128];
-		transport_types(types, sizeof(types));
-		diag_add(ld->d, "%s: [%s] type: unknown remote type '%s' (known: %s)",
-			 ld->file, sec, rc->type, types);
-		return;
-	}
-	static const char *const generic_keys[] = { "type", "sessions", NULL };
-	check_keys(ld, sec, &rc->sec, t->keys, generic_keys);
-	rc->sessions = get_int(ld, sec, &rc->sec, "sessions", t->sessions > 0 ? t->sessions : 1,
-			       1, 16);
-	if (t->check_remote)
-		t->check_remote(rc, ld->file, ld->d);
 }
 
 int endpoint_parse(const struct config *cfg, const char *text, struct endpoint *ep,
@@ -371,10 +318,10 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Parse one endpoint, making local paths absolute, and check its transport can
- * play the role (source: list/get; destination: put/rename). */
+/* Parse one endpoint, making local paths absolute (whether its transport can
+ * be a source or a destination is the transports' check). */
 static int route_endpoint(struct loader *ld, const struct config *cfg, const char *sec,
-			  const char *key, const char *text, int as_source, struct endpoint *ep)
+			  const char *key, const char *text, struct endpoint *ep)
 {
 	char err[ERRLEN];
 	if (endpoint_parse(cfg, text, ep, err, sizeof(err)) != 0) {
@@ -385,19 +332,6 @@ static int route_endpoint(struct loader *ld, const struct config *cfg, const cha
 		char *abs = local_path(ld, ep->path);
 		free(ep->path);
 		ep->path = abs;
-	}
-	const struct transport_ops *t = transport_for(ep);
-	if (!t)
-		return -1;  /* the remote's unknown type is reported already */
-	if (as_source && !transport_can(t, TR_SOURCE)) {
-		diag_add(ld->d, "%s: [%s] %s: a %s remote cannot be a source", ld->file, sec,
-			 key, t->type);
-		return -1;
-	}
-	if (!as_source && !transport_can(t, TR_DEST)) {
-		diag_add(ld->d, "%s: [%s] %s: a %s remote cannot be a destination", ld->file,
-			 sec, key, t->type);
-		return -1;
 	}
 	return 0;
 }
@@ -413,7 +347,7 @@ static void load_dests(struct loader *ld, const struct config *cfg, const char *
 			continue;
 		given++;
 		r->dests = grow(r->dests, r->ndests, sizeof(*r->dests));
-		if (route_endpoint(ld, cfg, sec, "dest", t, 0, &r->dests[r->ndests]) == 0)
+		if (route_endpoint(ld, cfg, sec, "dest", t, &r->dests[r->ndests]) == 0)
 			r->ndests++;
 		else
 			endpoint_release(&r->dests[r->ndests]);
@@ -423,9 +357,9 @@ static void load_dests(struct loader *ld, const struct config *cfg, const char *
 		diag_add(ld->d, "%s: [%s] dest: no destination given", ld->file, sec);
 }
 
-static void load_after(struct loader *ld, const char *sec, const char *v,
-		       struct route_config *r)
+void config_route_after(struct route_config *r, const char *file, struct diag *d)
 {
+	const char *v = r->after_text;
 	if (strcmp(v, "keep") == 0) {
 		r->after = AFTER_KEEP;
 	} else if (strcmp(v, "delete") == 0) {
@@ -435,8 +369,8 @@ static void load_after(struct loader *ld, const char *sec, const char *v,
 		/* Relative archive directories are inside the source directory. */
 		r->archive_dir = v[8] == '/' ? xstrdup(v + 8) : path_join(r->source.path, v + 8);
 	} else {
-		diag_add(ld->d, "%s: [%s] after: '%s' is not keep, delete or archive:DIR",
-			 ld->file, sec, v);
+		diag_add(d, "%s: [route %s] after: '%s' is not keep, delete or archive:DIR",
+			 file, r->name, v);
 	}
 }
 
@@ -459,12 +393,12 @@ static void load_route(struct loader *ld, const struct ini *ini, const struct co
 {
 	struct section s;
 	section_read(ini, sec, name, &s);
-	check_keys(ld, sec, &s, route_keys, NULL);
+	check_keys(ld, sec, &s, route_keys);
 	r->name = xstrdup(name);
 	const char *src = section_get(&s, "source", NULL);
 	if (!src || !*src)
 		diag_add(ld->d, "%s: [%s] source: missing required key", ld->file, sec);
-	else if (route_endpoint(ld, cfg, sec, "source", src, 1, &r->source) != 0)
+	else if (route_endpoint(ld, cfg, sec, "source", src, &r->source) != 0)
 		endpoint_release(&r->source);
 	const char *dest = section_get(&s, "dest", NULL);
 	if (!dest || !*dest)
@@ -476,17 +410,10 @@ static void load_route(struct loader *ld, const struct ini *ini, const struct co
 	if (why)
 		diag_add(ld->d, "%s: [%s] pattern: '%s' %s", ld->file, sec, r->pattern, why);
 	r->format = xstrdup(section_get(&s, "format", "auto"));
-	const struct transport_ops *st = r->source.path ? transport_for(&r->source) : NULL;
-	if (st && transport_can(st, TR_MAILBOX_SOURCE)) {
-		/* Mailbox sources: keep, seen, delete or move:FOLDER, checked by the transport. */
-		r->after_text = xstrdup(section_get(&s, "after", "seen"));
-		if (st->after_valid(r->after_text) != 0)
-			diag_add(ld->d, "%s: [%s] after: '%s' is not keep, seen, delete or "
-				 "move:FOLDER", ld->file, sec, r->after_text);
-	} else if (st) {
-		r->after_text = xstrdup(section_get(&s, "after", "keep"));
-		load_after(ld, sec, r->after_text, r);
-	}
+	/* after = depends on what the source holds: the transports' check
+	 * gives the default and checks it (config_route_after for files). */
+	const char *after = section_get(&s, "after", NULL);
+	r->after_text = after ? xstrdup(after) : NULL;
 	const char *q = section_get(&s, "quarantine", NULL);
 	r->quarantine = q ? local_path(ld, q) : path_join(cfg->agent.spool_dir, "quarantine");
 	if (!q) {
@@ -566,32 +493,14 @@ static void load_named(struct loader *ld, const struct ini *ini, struct config *
 			load_remote(ld, ini, sec, name, &cfg->remotes[cfg->nremotes++]);
 		} else if (pass == 0 && strcmp(kind, "format") == 0) {
 			cfg->formats = grow(cfg->formats, cfg->nformats, sizeof(*cfg->formats));
-			section_read(ini, sec, name, &cfg->formats[cfg->nformats]);
-			check_keys(ld, sec, &cfg->formats[cfg->nformats], format_profile_keys, NULL);
-			cfg->nformats++;
+			/* its keys and values: the formats' check */
+			section_read(ini, sec, name, &cfg->formats[cfg->nformats++]);
 		} else if (pass == 1 && strcmp(kind, "route") == 0) {
 			cfg->routes = grow(cfg->routes, cfg->nroutes, sizeof(*cfg->routes));
 			memset(&cfg->routes[cfg->nroutes], 0, sizeof(*cfg->routes));
 			load_route(ld, ini, cfg, sec, name, &cfg->routes[cfg->nroutes++]);
 		}
 	}
-}
-
-/* Formats named by routes must exist. */
-static void check_route_formats(struct loader *ld, struct config *cfg)
-{
-	struct formats *f = NULL;
-	if (formats_load(cfg, &f, ld->d) != 0) {
-		formats_free(f);
-		return;
-	}
-	char names[ERRLEN];
-	format_names(f, names, sizeof(names));
-	for (size_t i = 0; i < cfg->nroutes; i++)
-		if (!format_known(f, cfg->routes[i].format))
-			diag_add(ld->d, "%s: [route %s] format: unknown format '%s' (known: %s)",
-				 ld->file, cfg->routes[i].name, cfg->routes[i].format, names);
-	formats_free(f);
 }
 
 static int file_readable(struct loader *ld, const char *path)
@@ -620,7 +529,7 @@ static int ini_quiet(const char *fmt, ...)
 	return 0;
 }
 
-int config_load(const char *path, struct config *cfg, struct diag *d)
+int config_parse(const char *path, struct config *cfg, struct diag *d)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = xstrdup(path);
@@ -652,13 +561,20 @@ int config_load(const char *path, struct config *cfg, struct diag *d)
 	load_named(&ld, &ini, cfg, 0);
 	check_alert(&ld, cfg);
 	load_named(&ld, &ini, cfg, 1);
-	check_route_formats(&ld, cfg);
-	config_check_overlaps(cfg, path, d);
 	ini_free(&ini);
 	free(ld.dir);
 	config_lines_annotate(lines, path, d, before);
 	config_lines_free(lines);
-	return d->n == before ? 0 : -1;
+	return 0;
+}
+
+void config_annotate(const struct config *cfg, struct diag *d, size_t from)
+{
+	if (d->n == from)
+		return;  /* nothing to annotate: the file is not read again */
+	struct config_lines *lines = config_lines_read(cfg->path, NULL);
+	config_lines_annotate(lines, cfg->path, d, from);
+	config_lines_free(lines);
 }
 
 void config_warnings(const struct config *cfg, struct diag *w)
@@ -670,9 +586,7 @@ void config_warnings(const struct config *cfg, struct diag *w)
 	const char *first = NULL;
 	for (size_t i = 0; i < cfg->nroutes; i++) {
 		const struct route_config *r = &cfg->routes[i];
-		const struct transport_ops *t = r->source.path ? transport_for(&r->source) : NULL;
-		if (!t || transport_can(t, TR_MAILBOX_SOURCE) || r->stable_seconds > 0 ||
-		    r->done_marker)
+		if (r->source_kind != SOURCE_FILES || r->stable_seconds > 0 || r->done_marker)
 			continue;  /* mail arrives whole; a marker says when a file is */
 		if (cfg->agent.stable_seconds > 0)
 			diag_add(w, "%s: [route %s] stable_seconds: 0 without a done_marker %s",
@@ -683,11 +597,7 @@ void config_warnings(const struct config *cfg, struct diag *w)
 	if (inherit)  /* one warning, not one per route */
 		diag_add(w, "%s: [agent] stable_seconds: 0, for route %s%s without a done_marker, "
 			 "%s", cfg->path, first, inherit > 1 ? " and others" : "", why);
-	if (w->n == before)
-		return;
-	struct config_lines *lines = config_lines_read(cfg->path, NULL);
-	config_lines_annotate(lines, cfg->path, w, before);
-	config_lines_free(lines);
+	config_annotate(cfg, w, before);
 }
 
 void config_release(struct config *cfg)

@@ -1,5 +1,8 @@
-/* The INI configuration, loaded with iniparser into typed, checked structs.
- * Every problem names file, section and key; config_load reports them all. */
+/* The INI configuration, read with iniparser into typed, checked structs.
+ * Every problem names file, section and key; config_parse reports them all.
+ * It knows nothing of transports or formats: what a remote's type allows
+ * and what a route's format names is checked by the transports and the
+ * formats, and config_load (load.h) runs every check. */
 #ifndef KA_CONFIG_H
 #define KA_CONFIG_H
 
@@ -21,11 +24,22 @@ struct section {
 
 /* Value of KEY in a section, or DEF when absent. */
 const char *section_get(const struct section *s, const char *key, const char *def);
+/* KEY as a whole number within [MIN, MAX], DEF when absent or (reported to D
+ * as "FILE: [WHERE] KEY: 'V' is not a whole number between MIN and MAX")
+ * when it is not one. WHERE is the section as in "remote NAME". */
+int section_get_int(const struct section *s, const char *key, int def, int min, int max,
+		    const char *file, const char *where, struct diag *d);
+/* "FILE: [WHERE] KEY: unknown key" in D for each key of S in neither
+ * ALLOWED nor ALLOWED2 (NULL-terminated; either may be NULL). */
+void section_check_keys(const struct section *s, const char *const *allowed,
+			const char *const *allowed2, const char *file, const char *where,
+			struct diag *d);
 
 struct remote_config {
 	struct section sec;      /* [remote NAME]: keys as written */
 	const char *type;        /* "sftp", "imap", "smtp", ... */
-	int sessions;            /* connections used in parallel to deliver */
+	int sessions;            /* connections used in parallel to deliver (set
+				    by the transports' check: its default) */
 };
 
 /* A source or destination: "REMOTE:PATH" or a plain local path. */
@@ -37,6 +51,8 @@ struct endpoint {
 
 enum after_action { AFTER_KEEP, AFTER_DELETE, AFTER_ARCHIVE };
 enum on_exists { ON_EXISTS_FAIL, ON_EXISTS_OVERWRITE, ON_EXISTS_RENAME };
+/* What a route's source holds, as the transports' check found it. */
+enum source_kind { SOURCE_UNCHECKED = 0, SOURCE_FILES, SOURCE_MAILBOX };
 
 struct route_config {
 	char *name;
@@ -47,7 +63,9 @@ struct route_config {
 	char *format;            /* format or [format NAME] profile, default "auto" */
 	enum after_action after;
 	char *archive_dir;       /* AFTER_ARCHIVE: directory on the source side */
-	char *after_text;        /* after = as written (mailbox sources: seen, move:F, ...) */
+	char *after_text;        /* after = as written (mailbox sources: seen, move:F, ...);
+				    NULL until the transports' check sets its default */
+	enum source_kind source_kind;
 	char *quarantine;        /* local directory for rejected files */
 	int stable_seconds;
 	char *done_marker;       /* e.g. ".done": take X only once X.done exists */
@@ -87,11 +105,22 @@ struct config {
 	size_t nformats;
 };
 
-/* Load and check PATH. Returns 0, or -1 with every problem added to D. */
-int config_load(const char *path, struct config *cfg, struct diag *d);
+/* Read and check PATH into CFG, every problem added to D as "FILE:LINE: ...".
+ * Returns -1 when PATH cannot be read or is no INI file (CFG then holds only
+ * its path), else 0 with CFG filled, problems or not (compare D's count). */
+int config_parse(const char *path, struct config *cfg, struct diag *d);
 void config_release(struct config *cfg);
+/* Give messages D->msgs[FROM..] of the form "FILE: [SECTION] KEY: ..." the
+ * line of that key in CFG's file ("FILE:LINE: ..."), for checks run after
+ * config_parse. */
+void config_annotate(const struct config *cfg, struct diag *d, size_t from);
+/* Route R's after_text for a source of files: keep, delete or archive:DIR
+ * (relative to the source) into R->after and R->archive_dir; a problem goes
+ * to D. The transports' check calls it once it knows what the source is. */
+void config_route_after(struct route_config *r, const char *file, struct diag *d);
 /* What a loaded configuration allows but probably should not (a route
- * that takes files without waiting), added to W as "FILE:LINE: ..."
+ * whose source the transports' check found holds files, taking them
+ * without waiting), added to W as "FILE:LINE: ..."
  * messages: check-config prints them and still passes. */
 void config_warnings(const struct config *cfg, struct diag *w);
 

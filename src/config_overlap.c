@@ -22,7 +22,6 @@
 #include <sys/stat.h>
 
 #include "common.h"
-#include "transports/transport.h"
 
 /* One directory a route uses. */
 struct place {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "../common.h"
 #include "../progress.h"
+#include "format.h"
 #include "format_int.h"
 
 #define CSV_MAX_FIELD (8 * 1024 * 1024)

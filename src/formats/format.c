@@ -1,5 +1,6 @@
 /* The format table: built-in formats plus [format NAME] profiles, lookup by
  * name, `auto` detection and the entry point format_parse_path(). */
+#include "format.h"
 #include "format_int.h"
 
 #include <errno.h>
@@ -14,19 +15,6 @@ struct formats {
 	struct profile *profiles;
 	size_t nprofiles;
 };
-
-/* Built-ins by name; `auto` tries them in this order after the profiles. */
-static const struct format_ops *const builtins[] = {
-	&format_x12_856, &format_x12, &format_eos_csv, &format_expected_shipment, &format_text,
-};
-
-const struct format_ops *format_builtin(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++)
-		if (strcmp(builtins[i]->name, name) == 0)
-			return builtins[i];
-	return NULL;
-}
 
 int formats_load(const struct config *cfg, struct formats **out, struct diag *d)
 {
@@ -72,11 +60,36 @@ int format_known(const struct formats *f, const char *name)
 
 void format_names(const struct formats *f, char *buf, size_t len)
 {
-	size_t o = 0, n = ARRAY_SIZE(builtins) + (f ? f->nprofiles : 0);
+	size_t nb = 0;
+	while (format_builtins[nb])
+		nb++;
+	size_t o = 0, n = nb + (f ? f->nprofiles : 0);
 	int w = snprintf(buf, len, "auto");
 	for (size_t i = 0; i < n && w >= 0 && (o += (size_t)w) < len; i++)
-		w = snprintf(buf + o, len - o, ", %s", i < ARRAY_SIZE(builtins) ? builtins[i]->name
-			     : f->profiles[i - ARRAY_SIZE(builtins)].name);
+		w = snprintf(buf + o, len - o, ", %s", i < nb ? format_builtins[i]->name
+			     : f->profiles[i - nb].name);
+}
+
+/* The [format NAME] sections' keys, their profiles, then every route's
+ * format = against the table those make. */
+int formats_check_config(const struct config *cfg, struct diag *d)
+{
+	struct formats *f = NULL;
+	size_t before = d->n;
+	char names[ERRLEN];
+	for (size_t i = 0; i < cfg->nformats; i++) {
+		snprintf(names, sizeof(names), "format %s", cfg->formats[i].name);
+		section_check_keys(&cfg->formats[i], format_profile_keys, NULL, cfg->path, names, d);
+	}
+	if (formats_load(cfg, &f, d) == 0) {
+		format_names(f, names, sizeof(names));
+		for (size_t i = 0; i < cfg->nroutes; i++)
+			if (!format_known(f, cfg->routes[i].format))
+				diag_add(d, "%s: [route %s] format: unknown format '%s' (known: %s)",
+					 cfg->path, cfg->routes[i].name, cfg->routes[i].format, names);
+	}
+	formats_free(f);
+	return d->n == before ? 0 : -1;
 }
 
 /* Read the first bytes of FD (for detection) and rewind. */
@@ -95,9 +108,9 @@ static void format_detect(const struct formats *f, int fd, struct format_spec *s
 	unsigned char *head = xmalloc(FORMAT_HEAD);
 	ssize_t n = read_head(fd, head, FORMAT_HEAD);
 	size_t len = n > 0 ? (size_t)n : 0;
-	for (size_t i = 0; i < 2; i++) {
-		spec->ops = builtins[i];
-		if (builtins[i]->detect(spec, head, len))
+	for (size_t i = 0; i < FORMAT_DETECT_FIRST; i++) {
+		spec->ops = format_builtins[i];
+		if (format_builtins[i]->detect(spec, head, len))
 			goto out;
 	}
 	for (size_t i = 0; f && i < f->nprofiles; i++) {
@@ -109,9 +122,9 @@ static void format_detect(const struct formats *f, int fd, struct format_spec *s
 		}
 	}
 	spec->prof = NULL;
-	for (size_t i = 2; i < ARRAY_SIZE(builtins); i++) {
-		spec->ops = builtins[i];
-		if (builtins[i]->detect(spec, head, len))
+	for (size_t i = FORMAT_DETECT_FIRST; format_builtins[i]; i++) {
+		spec->ops = format_builtins[i];
+		if (format_builtins[i]->detect(spec, head, len))
 			goto out;
 	}
 out:

@@ -51,8 +51,11 @@ int format_known(const struct formats *f, const char *name);
 /* The names format_known accepts, "auto, x12-856, ..., PROFILE", into BUF
  * (cut short when it is full). */
 void format_names(const struct formats *f, char *buf, size_t len);
-/* Keys allowed in a [format NAME] section, NULL-terminated. */
-extern const char *const format_profile_keys[];
+/* Check CFG (read by config_parse) against the formats: each [format NAME]
+ * section's keys and values, and every route's format = names a built-in
+ * format or a profile; problems go to D as "FILE: [SECTION] KEY: problem".
+ * Returns 0 or -1. */
+int formats_check_config(const struct config *cfg, struct diag *d);
 
 /* Parse PATH as format NAME ("auto" detects). PG, when not NULL, is told
  * each block read (progress_add). Returns 0 when the file could be read

@@ -6,7 +6,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "format.h"
 #include "fpset.h"
 
 #define FORMAT_CHUNK (1024 * 1024)   /* bytes read per read(2) */
@@ -14,7 +13,9 @@
 #define RESULT_MAX_IDS 1000          /* shipment ids kept in the result */
 #define RESULT_DISTINCT_CAP 262144   /* exact distinct counting up to this */
 
+struct parse_result;  /* format.h: parsers include it for the result */
 struct profile;
+struct progress;
 struct rbuild;
 
 /* What a parser is asked to do: the format entry and, for a [format NAME]
@@ -39,6 +40,12 @@ extern const struct format_ops format_expected_shipment;
 extern const struct format_ops format_eos_csv;
 extern const struct format_ops format_x12_856;
 extern const struct format_ops format_x12;
+
+/* builtin.c: the built-in formats, NULL-terminated, X12 first (`auto` tries
+ * those two before the profiles); one by name, or NULL. */
+#define FORMAT_DETECT_FIRST 2
+extern const struct format_ops *const format_builtins[];
+const struct format_ops *format_builtin(const char *name);
 
 /* A distinct counter: exact up to CAP distinct fingerprints, then an upper
  * bound (new fingerprints are no longer remembered, only counted). */

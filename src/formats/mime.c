@@ -300,7 +300,12 @@ static int walk_multipart(struct walk *w, GMimeMultipart *mp, const char *path, 
 {
 	int n = g_mime_multipart_get_count(mp);
 	if (n <= 0) {
-		const char *b = g_mime_multipart_get_boundary(mp);
+		/* Read the parameter, never g_mime_multipart_get_boundary(): with no
+		 * boundary that one makes up a new one and re-encodes the header,
+		 * and GMime's parameter encoder can loop without end (eating
+		 * memory) on hostile parameters (found by fuzz_mime). */
+		const char *b = g_mime_object_get_content_type_parameter(GMIME_OBJECT(mp),
+									 "boundary");
 		char *ct = content_type_of(GMIME_OBJECT(mp));
 		const char *where = *path ? "part " : "top-level ";
 		int rc = b ? broken(w, "%s%s %.64s has no parts (its boundary \"%.80s\" never appears)",

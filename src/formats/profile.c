@@ -1,6 +1,8 @@
 /* [format NAME] profiles (see profile.h and docs/formats.md). */
 #include "profile.h"
 
+#include <stdio.h>
+
 #include <iconv.h>
 #include <stdarg.h>
 #include <stdlib.h>

@@ -5,8 +5,11 @@
 
 #include "format_int.h"
 
-/* Built-in format by name, or NULL. */
-const struct format_ops *format_builtin(const char *name);
+#include "../config.h"
+#include "../diag.h"
+
+/* Keys allowed in a [format NAME] section, NULL-terminated. */
+extern const char *const format_profile_keys[];
 
 /* Check section SEC (from config file FILE) into P; every problem goes to D
  * as "FILE: [format NAME] key: problem". Returns 0 or -1. */

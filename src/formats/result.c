@@ -1,5 +1,6 @@
 /* The parse result: building it while a parser runs, and writing it out as
  * JSON (manifest, `validate --json`) or as the human-readable error report. */
+#include "format.h"
 #include "format_int.h"
 
 #include <stdarg.h>

@@ -1,5 +1,6 @@
 /* expected-shipment and eos-csv: header mapping and row rules on top of the
  * CSV engine. The duplicate-key check keeps 64-bit fingerprints only. */
+#include "format.h"
 #include "format_int.h"
 
 #include <stdlib.h>

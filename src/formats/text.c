@@ -1,4 +1,5 @@
 /* text: carried as is. We only count lines so the summary says something. */
+#include "format.h"
 #include "format_int.h"
 
 #include <errno.h>

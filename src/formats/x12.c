@@ -1,6 +1,7 @@
 /* X12 interchanges (x12) and 856 ship notices (x12-856): a memchr tokenizer
  * with the separators of each ISA header, envelope checks, HL parents, SSCCs
  * in MAN*GM, and the extracted shipment ids, pallets and items. */
+#include "format.h"
 #include "format_int.h"
 
 #include <errno.h>

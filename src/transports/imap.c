@@ -471,12 +471,8 @@ void imap_forget_move(struct imap_conn *c)
 /* max_message_bytes as a number of bytes, or -1. */
 static long long parse_max_bytes(const char *v)
 {
-	char *end;
-	errno = 0;
-	long long n = strtoll(v, &end, 10);
-	if (errno || end == v || *end || n < 1024 || n > (1LL << 30))
-		return -1;
-	return n;
+	long long n;
+	return parse_int_range(v, 1024, 1LL << 30, &n) == 0 ? n : -1;
 }
 
 static CURLcode setup_handle(struct imap_conn *c)

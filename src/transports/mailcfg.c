@@ -54,12 +54,10 @@ out:
 
 static int parse_timeout(const char *v, long *out)
 {
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < 1 || n > 3600)
+	long long n;
+	if (parse_int_range(v, 1, 3600, &n) != 0)
 		return -1;
-	*out = n;
+	*out = (long)n;
 	return 0;
 }
 

@@ -11,21 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* KEY of this [remote] as a whole number in [MIN, MAX] (section_get_int). */
 static int opt_int(const struct remote_config *rc, const char *file, struct diag *d,
 		   const char *key, int def, int min, int max)
 {
-	const char *v = section_get(&rc->sec, key, NULL);
-	if (!v)
-		return def;
-	char *end;
-	errno = 0;
-	long n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < min || n > max) {
-		diag_add(d, "%s: [remote %s] %s: '%s' is not a whole number between %d and %d",
-			 file, rc->sec.name, key, v, min, max);
-		return def;
-	}
-	return (int)n;
+	char where[ERRLEN];
+	snprintf(where, sizeof(where), "remote %s", rc->sec.name);
+	return section_get_int(&rc->sec, key, def, min, max, file, where, d);
 }
 
 static char *opt_str(const struct remote_config *rc, const char *file, struct diag *d,

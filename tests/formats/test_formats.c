@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "common.h"
 #include "config.h"
+#include "formats/format.h"
 #include "formats/format_int.h"
 
 static void sscc_check_digits_and_prefixes(void **state)

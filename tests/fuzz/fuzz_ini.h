@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
-#include "config.h"
+#include "load.h"
 #include "fuzz_input.h"
 
 static void fuzz_load_ini(const uint8_t *data, size_t size)

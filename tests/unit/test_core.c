@@ -14,6 +14,7 @@
 #include "common.h"
 #include "config.h"
 #include "config_overlap.h"
+#include "load.h"
 #include "log.h"
 #include "manifest.h"
 #include "spool.h"
@@ -128,6 +129,70 @@ static void test_parse_time_arg(void **state)
 	assert_int_equal(t, 3600);
 	assert_int_equal(parse_time_arg("yesterday", 0, &t), -1);
 	assert_int_equal(parse_time_arg("5x", 0, &t), -1);
+}
+
+static void test_parse_int_range(void **state)
+{
+	long long n = 7;
+	assert_int_equal(parse_int_range("1", 1, 16, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(parse_int_range("16", 1, 16, &n), 0);
+	assert_int_equal(n, 16);
+	assert_int_equal(parse_int_range("-3", -5, 0, &n), 0);
+	assert_int_equal(n, -3);
+	n = 7;
+	assert_int_equal(parse_int_range("17", 1, 16, &n), -1);
+	assert_int_equal(parse_int_range("0", 1, 16, &n), -1);
+	assert_int_equal(parse_int_range("", 0, 16, &n), -1);
+	assert_int_equal(parse_int_range("4x", 0, 16, &n), -1);
+	assert_int_equal(parse_int_range("99999999999999999999", 0, 16, &n), -1);
+	assert_int_equal(n, 7);  /* untouched on failure */
+
+	struct kv kv[] = { { "port", "99999" }, { "streams", "3" } };
+	struct section sec = { "s", kv, 2 };
+	struct diag d = { 0 };
+	assert_int_equal(section_get_int(&sec, "streams", 2, 1, 8, "k.ini", "remote s", &d), 3);
+	assert_int_equal(section_get_int(&sec, "absent", 2, 1, 8, "k.ini", "remote s", &d), 2);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(section_get_int(&sec, "port", 22, 1, 65535, "k.ini", "remote s", &d), 22);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "k.ini: [remote s] port: '99999' is not a whole number "
+			    "between 1 and 65535");
+	diag_release(&d);
+}
+
+/* config_parse knows no transport: a role, the after = default and the
+ * sessions default are the transports' check, which config_load runs. */
+static void test_config_parse_then_load(void **state)
+{
+	char *dir = scratch();
+	char *ini = path_join(dir, "k.ini");
+	write_text(ini, "[remote m]\ntype = smtp\nurl = smtp://mail.example\nfrom = a@b\n"
+		   "to = c@d\n[route a]\nsource = m:/in\ndest = out\n[route b]\nsource = in\n"
+		   "dest = m:/x\n");
+	struct config cfg;
+	struct diag d = { 0 };
+	assert_int_equal(config_parse(ini, &cfg, &d), 0);
+	assert_int_equal(d.n, 0);
+	assert_non_null(config_route(&cfg, "a")->source.path);
+	assert_null(config_route(&cfg, "b")->after_text);
+	assert_int_equal(config_route(&cfg, "b")->source_kind, SOURCE_UNCHECKED);
+	config_release(&cfg);
+	assert_int_equal(config_load(ini, &cfg, &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], "k.ini:7: [route a] source: a smtp remote cannot be "
+			       "a source"));
+	assert_null(config_route(&cfg, "a")->source.path);
+	const struct route_config *b = config_route(&cfg, "b");
+	assert_string_equal(b->after_text, "keep");
+	assert_int_equal(b->source_kind, SOURCE_FILES);
+	assert_int_equal(b->ndests, 1);
+	assert_int_equal(config_remote(&cfg, "m")->sessions, 1);
+	diag_release(&d);
+	config_release(&cfg);
+	free(ini);
+	rm_rf(dir);
+	free(dir);
 }
 
 static void test_log_quote(void **state)
@@ -411,6 +476,8 @@ int main(void)
 		cmocka_unit_test(test_pattern_problem),
 		cmocka_unit_test(test_path_lexical_and_resolve),
 		cmocka_unit_test(test_parse_time_arg),
+		cmocka_unit_test(test_parse_int_range),
+		cmocka_unit_test(test_config_parse_then_load),
 		cmocka_unit_test(test_log_quote),
 		cmocka_unit_test(test_config_defaults_and_paths),
 		cmocka_unit_test(test_config_collects_every_error),
