@@ -57,7 +57,7 @@ static int cmp_status(const void *a, const void *b)
 struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route)
 {
 	struct mroute_status key = { .route = (char *)route };
-	return bsearch(&key, v, n, sizeof(*v), cmp_status);
+	return n ? bsearch(&key, v, n, sizeof(*v), cmp_status) : NULL;  /* v may be NULL */
 }
 
 /* The status being built: one entry per route, sorted by route. */
