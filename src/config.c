@@ -316,7 +316,7 @@ static void load_remote(struct loader *ld, const struct ini *ini, const char *se
 	static const char *const generic_keys[] = { "type", "sessions", NULL };
 	check_keys(ld, sec, &rc->sec, t->keys, generic_keys);
 	rc->sessions = get_int(ld, sec, &rc->sec, "sessions", t->sessions > 0 ? t->sessions : 1,
-			       1, 16);
+			       1, MAX_SESSIONS);
 	if (t->check_remote)
 		t->check_remote(rc, ld->file, ld->d);
 }

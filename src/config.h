@@ -22,6 +22,10 @@ struct section {
 /* Value of KEY in a section, or DEF when absent. */
 const char *section_get(const struct section *s, const char *key, const char *def);
 
+/* The most sessions (parallel connections) to one remote: the bound of a
+ * remote's `sessions =`, and the size of the pools that use them. */
+#define MAX_SESSIONS 16
+
 struct remote_config {
 	struct section sec;      /* [remote NAME]: keys as written */
 	const char *type;        /* "sftp", "imap", "smtp", ... */
