@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -242,6 +243,57 @@ void mkdir_parents(const char *path)
 		*c = '/';
 	}
 	free(p);
+}
+
+/* The loop behind read_full and its kin: the whole of LEN bytes, at the
+ * file position or (OFFSET not NULL) from *OFFSET on. A write that makes
+ * no progress is an error (EIO) rather than a loop without end. */
+static ssize_t io_full(int fd, void *buf, size_t len, const int64_t *offset, int writing)
+{
+	size_t done = 0;
+	while (done < len) {
+		char *p = (char *)buf + done;
+		size_t left = len - done;
+		ssize_t n;
+		if (writing)
+			n = offset ? pwrite(fd, p, left, (off_t)(*offset + (int64_t)done))
+				   : write(fd, p, left);
+		else
+			n = offset ? pread(fd, p, left, (off_t)(*offset + (int64_t)done))
+				   : read(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0 && writing) {
+			errno = EIO;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	return io_full(fd, buf, len, NULL, 0);
+}
+
+ssize_t pread_full(int fd, void *buf, size_t len, int64_t offset)
+{
+	return io_full(fd, buf, len, &offset, 0);
+}
+
+ssize_t write_full(int fd, const void *buf, size_t len)
+{
+	return io_full(fd, (void *)buf, len, NULL, 1);
+}
+
+ssize_t pwrite_full(int fd, const void *buf, size_t len, int64_t offset)
+{
+	return io_full(fd, (void *)buf, len, &offset, 1);
 }
 
 /* Bytes of S to keep so that at most MAX remain, not cutting a UTF-8 sequence. */
