@@ -232,17 +232,42 @@ uint64_t random_u64(void)
 	return v;
 }
 
-void mkdir_parents(const char *path)
+int mkdirs_walk(const char *path, int (*mkdir_one)(void *ctx, const char *prefix), void *ctx)
 {
+	if (!*path)
+		return 0;
 	char *p = xstrdup(path);
-	for (char *c = p + 1; *c; c++) {
-		if (*c != '/')
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
 			continue;
-		*c = '\0';
-		mkdir(p, 0755);
-		*c = '/';
+		char saved = *s;
+		*s = '\0';
+		rc = mkdir_one(ctx, p);
+		*s = saved;
+		if (rc || saved == '\0')
+			break;
 	}
 	free(p);
+	return rc;
+}
+
+/* One level for mkdir_parents: errors are left to the caller's own open. */
+static int mkdir_quiet(void *ctx, const char *prefix)
+{
+	(void)ctx;
+	mkdir(prefix, 0755);
+	return 0;
+}
+
+void mkdir_parents(const char *path)
+{
+	const char *base = path_base(path);
+	if (base - path < 2)
+		return;   /* "x" or "/x": no parent to create */
+	char *dir = xstrndup(path, (size_t)(base - path - 1));
+	mkdirs_walk(dir, mkdir_quiet, NULL);
+	free(dir);
 }
 
 /* The loop behind read_full and its kin: the whole of LEN bytes, at the

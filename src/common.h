@@ -60,6 +60,13 @@ const char *path_base(const char *s);
  * effort: the caller's own open or mkdir reports what went wrong. */
 void mkdir_parents(const char *path);
 
+/* The mkdir -p walk: MKDIR_ONE(CTX, PREFIX) for each prefix of PATH that
+ * ends before a '/' (from the second byte on, so not "" for "/a"), then for
+ * PATH itself, in that order. MKDIR_ONE creates one level (or finds it
+ * there) and returns 0, or non-zero to stop the walk: that value is
+ * returned. An empty PATH calls nothing and returns 0. */
+int mkdirs_walk(const char *path, int (*mkdir_one)(void *ctx, const char *prefix), void *ctx);
+
 /* read(2) until LEN bytes or end of file, retrying EINTR and short reads.
  * Returns the bytes read (less than LEN only at end of file), or -1 with
  * errno set when a read failed (bytes read before it are then lost). */

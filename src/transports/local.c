@@ -232,29 +232,22 @@ static int local_remove(struct tconn *c, const char *path, char *err)
 	return 0;
 }
 
+/* One level of local_mkdirs (CTX is the error buffer). */
+static int local_mkdir_one(void *ctx, const char *prefix)
+{
+	if (mkdir(prefix, 0755) != 0 && errno != EEXIST)
+		return fail(ctx, "cannot create directory", prefix);
+	return 0;
+}
+
 static int local_mkdirs(struct tconn *c, const char *path, char *err)
 {
-	char *p = xstrdup(path);
-	int rc = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			rc = fail(err, "cannot create directory", p);
-			break;
-		}
-		*s = saved;
-		if (saved == '\0')
-			break;
-	}
+	int rc = mkdirs_walk(path, local_mkdir_one, err);
 	struct stat st;
 	if (rc == 0 && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
 		snprintf(err, ERRLEN, "cannot create directory %s: not a directory", path);
 		rc = KA_ERR;
 	}
-	free(p);
 	return rc;
 }
 

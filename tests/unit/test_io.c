@@ -1,5 +1,6 @@
 /* Unit tests of the I/O helpers in common.c: read_full, write_full and
- * their positioned kin under signals and short transfers. */
+ * their positioned kin under signals and short transfers, and the mkdir -p
+ * walk. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -215,6 +217,65 @@ static void positioned_full_leave_the_file_position(void **state)
 	assert_int_equal(errno, EBADF);
 }
 
+/* mkdirs_walk's callback for the tests: records each prefix, "|" between,
+ * and stops with -3 at the prefix "stop". */
+static int record_prefix(void *ctx, const char *prefix)
+{
+	char *seen = ctx;
+	size_t l = strlen(seen);
+	snprintf(seen + l, 256 - l, "%s%s", l ? "|" : "", prefix);
+	return strcmp(prefix, "stop") == 0 ? -3 : 0;
+}
+
+static void mkdirs_walk_calls_each_level(void **state)
+{
+	static const struct {
+		const char *path, *calls;
+		int rc;
+	} cases[] = {
+		{ "a", "a", 0 },
+		{ "a/b/c", "a|a/b|a/b/c", 0 },
+		{ "/srv/in/x", "/srv|/srv/in|/srv/in/x", 0 },
+		{ "a//b", "a|a/|a//b", 0 },
+		{ "a/b/", "a|a/b|a/b/", 0 },
+		{ "/", "/", 0 },
+		{ "", "", 0 },
+		{ "stop/here/x", "stop", -3 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char seen[256] = "";
+		assert_int_equal(mkdirs_walk(cases[i].path, record_prefix, seen), cases[i].rc);
+		assert_string_equal(seen, cases[i].calls);
+	}
+}
+
+static int is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void mkdir_parents_creates_only_the_parents(void **state)
+{
+	char tmpl[] = "/tmp/kargo-unit-io.XXXXXX";
+	char *d = mkdtemp(tmpl);
+	assert_non_null(d);
+	char *leaf = xasprintf("%s/one/two/leaf.db", d);
+	mkdir_parents(leaf);
+	char *two = xasprintf("%s/one/two", d);
+	assert_true(is_dir(two));
+	assert_false(is_dir(leaf));
+	assert_int_equal(access(leaf, F_OK), -1);
+	/* Again: everything is there, nothing changes, nothing fails. */
+	mkdir_parents(leaf);
+	assert_true(is_dir(two));
+	char *cmd = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(two);
+	free(leaf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +284,8 @@ int main(void)
 		cmocka_unit_test(write_full_through_signals_and_short_writes),
 		cmocka_unit_test(write_full_reports_the_error),
 		cmocka_unit_test(positioned_full_leave_the_file_position),
+		cmocka_unit_test(mkdirs_walk_calls_each_level),
+		cmocka_unit_test(mkdir_parents_creates_only_the_parents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
