@@ -35,10 +35,7 @@ int checked_open(struct checked_read *cr, const char *path, const char *want, ch
 
 ssize_t checked_read(struct checked_read *cr, void *buf, size_t len)
 {
-	ssize_t n;
-	do
-		n = read(cr->fd, buf, len);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = read_full(cr->fd, buf, len);
 	if (n > 0 && cr->want)
 		sha256_update(&cr->h, buf, (size_t)n);
 	if (n > 0)
@@ -48,10 +45,7 @@ ssize_t checked_read(struct checked_read *cr, void *buf, size_t len)
 
 ssize_t checked_pread(struct checked_read *cr, void *buf, size_t len, int64_t off)
 {
-	ssize_t n;
-	do
-		n = pread(cr->fd, buf, len, (off_t)off);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = pread_full(cr->fd, buf, len, off);
 	if (n > 0 && off == cr->pos) {
 		if (cr->want)
 			sha256_update(&cr->h, buf, (size_t)n);

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -243,17 +244,93 @@ uint64_t random_u64(void)
 	return v;
 }
 
-void mkdir_parents(const char *path)
+int mkdirs_walk(const char *path, int (*mkdir_one)(void *ctx, const char *prefix), void *ctx)
 {
+	if (!*path)
+		return 0;
 	char *p = xstrdup(path);
-	for (char *c = p + 1; *c; c++) {
-		if (*c != '/')
+	int rc = 0;
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
 			continue;
-		*c = '\0';
-		mkdir(p, 0755);
-		*c = '/';
+		char saved = *s;
+		*s = '\0';
+		rc = mkdir_one(ctx, p);
+		*s = saved;
+		if (rc || saved == '\0')
+			break;
 	}
 	free(p);
+	return rc;
+}
+
+/* One level for mkdir_parents: errors are left to the caller's own open. */
+static int mkdir_quiet(void *ctx, const char *prefix)
+{
+	(void)ctx;
+	mkdir(prefix, 0755);
+	return 0;
+}
+
+void mkdir_parents(const char *path)
+{
+	const char *base = path_base(path);
+	if (base - path < 2)
+		return;   /* "x" or "/x": no parent to create */
+	char *dir = xstrndup(path, (size_t)(base - path - 1));
+	mkdirs_walk(dir, mkdir_quiet, NULL);
+	free(dir);
+}
+
+/* The loop behind read_full and its kin: the whole of LEN bytes, at the
+ * file position or (OFFSET not NULL) from *OFFSET on. A write that makes
+ * no progress is an error (EIO) rather than a loop without end. */
+static ssize_t io_full(int fd, void *buf, size_t len, const int64_t *offset, int writing)
+{
+	size_t done = 0;
+	while (done < len) {
+		char *p = (char *)buf + done;
+		size_t left = len - done;
+		ssize_t n;
+		if (writing)
+			n = offset ? pwrite(fd, p, left, (off_t)(*offset + (int64_t)done))
+				   : write(fd, p, left);
+		else
+			n = offset ? pread(fd, p, left, (off_t)(*offset + (int64_t)done))
+				   : read(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0 && writing) {
+			errno = EIO;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	return io_full(fd, buf, len, NULL, 0);
+}
+
+ssize_t pread_full(int fd, void *buf, size_t len, int64_t offset)
+{
+	return io_full(fd, buf, len, &offset, 0);
+}
+
+ssize_t write_full(int fd, const void *buf, size_t len)
+{
+	return io_full(fd, (void *)buf, len, NULL, 1);
+}
+
+ssize_t pwrite_full(int fd, const void *buf, size_t len, int64_t offset)
+{
+	return io_full(fd, (void *)buf, len, &offset, 1);
 }
 
 /* Bytes of S to keep so that at most MAX remain, not cutting a UTF-8 sequence. */

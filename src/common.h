@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sysexits.h>
 
 /* Functions return 0 on success or one of these negative codes, and fill a
@@ -61,6 +62,26 @@ const char *path_base(const char *s);
 /* Create the missing parent directories of PATH (not PATH itself), best
  * effort: the caller's own open or mkdir reports what went wrong. */
 void mkdir_parents(const char *path);
+
+/* The mkdir -p walk: MKDIR_ONE(CTX, PREFIX) for each prefix of PATH that
+ * ends before a '/' (from the second byte on, so not "" for "/a"), then for
+ * PATH itself, in that order. MKDIR_ONE creates one level (or finds it
+ * there) and returns 0, or non-zero to stop the walk: that value is
+ * returned. An empty PATH calls nothing and returns 0. */
+int mkdirs_walk(const char *path, int (*mkdir_one)(void *ctx, const char *prefix), void *ctx);
+
+/* read(2) until LEN bytes or end of file, retrying EINTR and short reads.
+ * Returns the bytes read (less than LEN only at end of file), or -1 with
+ * errno set when a read failed (bytes read before it are then lost). */
+ssize_t read_full(int fd, void *buf, size_t len);
+/* The same with pread(2) from OFFSET on (the file position is not used). */
+ssize_t pread_full(int fd, void *buf, size_t len, int64_t offset);
+/* write(2) all LEN bytes, retrying EINTR and short writes. Returns LEN, or
+ * -1 with errno set (ENOSPC, EDQUOT, EIO...) when a write failed: the bytes
+ * before it may be written. */
+ssize_t write_full(int fd, const void *buf, size_t len);
+/* The same with pwrite(2) from OFFSET on. */
+ssize_t pwrite_full(int fd, const void *buf, size_t len, int64_t offset);
 
 /* The longest file name the agent writes (NAME_MAX on Linux file systems). */
 #define NAME_BYTES 255

@@ -35,6 +35,10 @@ void section_check_keys(const struct section *s, const char *const *allowed,
 			const char *const *allowed2, const char *file, const char *where,
 			struct diag *d);
 
+/* The most sessions (parallel connections) to one remote: the bound of a
+ * remote's `sessions =`, and the size of the pools that use them. */
+#define MAX_SESSIONS 16
+
 struct remote_config {
 	struct section sec;      /* [remote NAME]: keys as written */
 	const char *type;        /* "sftp", "imap", "smtp", ... */

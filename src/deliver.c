@@ -23,8 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_POOL 16
-
 void crash_point(const char *crash_at, const char *point)
 {
 	if (crash_at && strcmp(crash_at, point) == 0)
@@ -225,13 +223,13 @@ static int run_phase(const struct deliver_env *env, struct item *items, size_t n
 {
 	atomic_int lost = 0;
 	size_t nw = env->npool < n ? env->npool : n;
-	if (nw > MAX_POOL)
-		nw = MAX_POOL;
+	if (nw > MAX_SESSIONS)
+		nw = MAX_SESSIONS;
 	if (nw < 1)
 		nw = 1;
-	struct worker wk[MAX_POOL];
-	pthread_t th[MAX_POOL];
-	int started[MAX_POOL] = { 0 };
+	struct worker wk[MAX_SESSIONS];
+	pthread_t th[MAX_SESSIONS];
+	int started[MAX_SESSIONS] = { 0 };
 	for (size_t w = 0; w < nw; w++)
 		wk[w] = (struct worker){ env, env->pool[w], items, n, w, nw, fn, step, &lost };
 	for (size_t w = 1; w < nw; w++)

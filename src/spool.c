@@ -84,18 +84,9 @@ int spool_begin(struct spool *s, struct spool_writer *w, char *err)
 int spool_write(void *writer, const void *buf, size_t len)
 {
 	struct spool_writer *w = writer;
-	const char *p = buf;
-	size_t left = len;
-	while (left > 0) {
-		ssize_t n = write(w->fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			w->error = errno;
-			return (errno == ENOSPC || errno == EDQUOT) ? KA_NOSPACE : KA_ERR;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (write_full(w->fd, buf, len) < 0) {
+		w->error = errno;
+		return (errno == ENOSPC || errno == EDQUOT) ? KA_NOSPACE : KA_ERR;
 	}
 	sha256_update(&w->hash, buf, len);
 	w->size += (int64_t)len;
@@ -106,18 +97,9 @@ int spool_write(void *writer, const void *buf, size_t len)
 int spool_write_at(void *writer, const void *buf, size_t len, int64_t offset)
 {
 	struct spool_writer *w = writer;
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = pwrite(w->fd, p, len, (off_t)offset);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return (errno == ENOSPC || errno == EDQUOT) ? KA_NOSPACE : KA_ERR;
-		p += n;
-		len -= (size_t)n;
-		offset += n;
-		progress_add(w->progress, (size_t)n);
-	}
+	if (pwrite_full(w->fd, buf, len, offset) < 0)
+		return (errno == ENOSPC || errno == EDQUOT) ? KA_NOSPACE : KA_ERR;
+	progress_add(w->progress, len);
 	return 0;
 }
 
@@ -131,9 +113,7 @@ int spool_take_tail(struct spool_writer *w, char *err)
 	while (w->size < (int64_t)st.st_size) {
 		if (!buf)
 			buf = xmalloc(SPOOL_TAIL_BUF);
-		ssize_t n = pread(w->fd, buf, SPOOL_TAIL_BUF, (off_t)w->size);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = pread_full(w->fd, buf, SPOOL_TAIL_BUF, w->size);
 		if (n < 0) {
 			rc = errno_fail(err, "read", w->tmp_path);
 			break;

@@ -458,23 +458,13 @@ int csv_head(const unsigned char *head, size_t len, int delim, struct csv_sink *
 	return found ? 0 : -1;
 }
 
-/* Read up to N bytes, retrying short reads, and tell PG (may be NULL);
- * returns bytes read or -1. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t n, struct progress *pg)
+/* read_full, telling PG (may be NULL) how many bytes came. */
+static ssize_t read_counted(int fd, unsigned char *buf, size_t n, struct progress *pg)
 {
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	progress_add(pg, got);
-	return (ssize_t)got;
+	ssize_t got = read_full(fd, buf, n);
+	if (got >= 0)
+		progress_add(pg, (size_t)got);
+	return got;
 }
 
 /* The input side of csv_run: raw reads, optionally through iconv. */
@@ -520,14 +510,14 @@ static size_t input_convert(struct csv_input *in, size_t outcap)
 static ssize_t input_next(struct csv_input *in, const unsigned char **out)
 {
 	if (in->cd == (iconv_t)-1) {
-		ssize_t r = read_full(in->fd, in->raw, FORMAT_CHUNK, in->progress);
+		ssize_t r = read_counted(in->fd, in->raw, FORMAT_CHUNK, in->progress);
 		*out = in->raw;
 		return r;
 	}
 	for (;;) {
 		if (!in->eof && in->rawlen < FORMAT_CHUNK / 2) {
-			ssize_t r = read_full(in->fd, in->raw + in->rawlen, FORMAT_CHUNK - in->rawlen,
-					      in->progress);
+			ssize_t r = read_counted(in->fd, in->raw + in->rawlen,
+						 FORMAT_CHUNK - in->rawlen, in->progress);
 			if (r < 0)
 				return -1;
 			in->eof = r == 0;

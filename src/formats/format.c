@@ -95,11 +95,7 @@ int formats_check_config(const struct config *cfg, struct diag *d)
 /* Read the first bytes of FD (for detection) and rewind. */
 static ssize_t read_head(int fd, unsigned char *buf, size_t len)
 {
-	ssize_t n;
-	do
-		n = pread(fd, buf, len, 0);
-	while (n < 0 && errno == EINTR);
-	return n;
+	return pread_full(fd, buf, len, 0);
 }
 
 /* `auto`: X12 first, then the profiles, then the built-in CSV formats, then text. */

@@ -437,20 +437,6 @@ out:
 	return rc;
 }
 
-static int write_all(int fd, const unsigned char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, buf, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		buf += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 int mime_payload_save(int dirfd, const struct mime_payload *p, char *err)
 {
 	if (!*p->name || strchr(p->name, '/') || !strcmp(p->name, ".") || !strcmp(p->name, "..")) {
@@ -464,7 +450,7 @@ int mime_payload_save(int dirfd, const struct mime_payload *p, char *err)
 		return e == EEXIST ? KA_EXISTS : e == ENOSPC ? KA_NOSPACE : KA_ERR;
 	}
 	int rc = 0;
-	if (write_all(fd, p->data, p->len) != 0 || fsync(fd) != 0) {
+	if (write_full(fd, p->data, p->len) < 0 || fsync(fd) != 0) {
 		int e = errno;
 		snprintf(err, ERRLEN, "cannot write %s: %s", p->name, strerror(e));
 		rc = e == ENOSPC ? KA_NOSPACE : KA_ERR;

@@ -21,9 +21,7 @@ static int text_parse(const struct format_spec *spec, int fd, struct rbuild *rb,
 	unsigned char last = '\n';
 	int ret = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf, FORMAT_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = read_full(fd, buf, FORMAT_CHUNK);
 		if (n < 0) {
 			snprintf(err, ERRLEN, "read: %s", strerror(errno));
 			ret = KA_ERR;

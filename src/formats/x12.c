@@ -621,9 +621,7 @@ static int x12_parse(const struct format_spec *spec, int fd, struct rbuild *rb, 
 	x->is856 = spec->ops == &format_x12_856;
 	x->want_isa = 1;
 	for (;;) {
-		ssize_t n = read(fd, buf + have, FORMAT_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = read_full(fd, buf + have, FORMAT_CHUNK);
 		if (n < 0) {
 			snprintf(err, ERRLEN, "read: %s", strerror(errno));
 			ret = KA_ERR;

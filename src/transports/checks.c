@@ -26,7 +26,7 @@ static void check_remote(struct remote_config *rc, const char *file, struct diag
 	}
 	section_check_keys(&rc->sec, t->keys, generic_keys, file, where, d);
 	rc->sessions = section_get_int(&rc->sec, "sessions", t->sessions > 0 ? t->sessions : 1,
-				       1, 16, file, where, d);
+				       1, MAX_SESSIONS, file, where, d);
 	if (t->check_remote)
 		t->check_remote(rc, file, d);
 }

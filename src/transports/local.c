@@ -117,10 +117,8 @@ static int local_get(struct tconn *c, const char *path, const struct sink *to, c
 		return fail(err, "cannot open", path);
 	int rc = 0;
 	for (;;) {
-		ssize_t n = read(fd, c->buf, IO_BUF);
+		ssize_t n = read_full(fd, c->buf, IO_BUF);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			rc = fail(err, "cannot read", path);
 			break;
 		}
@@ -134,21 +132,6 @@ static int local_get(struct tconn *c, const char *path, const struct sink *to, c
 	}
 	close(fd);
 	return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int local_put(struct tconn *c, const char *local_path, const char *sha256,
@@ -172,7 +155,7 @@ static int local_put(struct tconn *c, const char *local_path, const char *sha256
 		}
 		if (n == 0)
 			break;
-		if (write_all(out, c->buf, (size_t)n) != 0) {
+		if (write_full(out, c->buf, (size_t)n) < 0) {
 			rc = fail(err, "cannot write", path);
 			break;
 		}
@@ -249,29 +232,22 @@ static int local_remove(struct tconn *c, const char *path, char *err)
 	return 0;
 }
 
+/* One level of local_mkdirs (CTX is the error buffer). */
+static int local_mkdir_one(void *ctx, const char *prefix)
+{
+	if (mkdir(prefix, 0755) != 0 && errno != EEXIST)
+		return fail(ctx, "cannot create directory", prefix);
+	return 0;
+}
+
 static int local_mkdirs(struct tconn *c, const char *path, char *err)
 {
-	char *p = xstrdup(path);
-	int rc = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-			rc = fail(err, "cannot create directory", p);
-			break;
-		}
-		*s = saved;
-		if (saved == '\0')
-			break;
-	}
+	int rc = mkdirs_walk(path, local_mkdir_one, err);
 	struct stat st;
 	if (rc == 0 && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
 		snprintf(err, ERRLEN, "cannot create directory %s: not a directory", path);
 		rc = KA_ERR;
 	}
-	free(p);
 	return rc;
 }
 

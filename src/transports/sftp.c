@@ -233,6 +233,21 @@ static int mkdir_one(struct tconn *c, const char *p, char *err)
 	return rc;
 }
 
+struct mkdir_ctx {
+	struct tconn *c;
+	char *err;
+};
+
+/* One level of mkdirs_once; a prefix ending in '/' (an empty component,
+ * "a//b") is not a level of its own. */
+static int mkdir_level(void *ctx, const char *prefix)
+{
+	struct mkdir_ctx *m = ctx;
+	if (prefix[strlen(prefix) - 1] == '/')
+		return 0;
+	return mkdir_one(m->c, prefix, m->err);
+}
+
 static int mkdirs_once(struct tconn *c, const char *path, char *err)
 {
 	struct tentry st;
@@ -240,21 +255,8 @@ static int mkdirs_once(struct tconn *c, const char *path, char *err)
 		return 0;
 	if (c->broken)
 		return KA_TRANSIENT;
-	char *p = xstrdup(path);
-	int rc = 0;
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-		*s = '\0';
-		if (s[-1] != '/')
-			rc = mkdir_one(c, p, err);
-		*s = saved;
-		if (rc || saved == '\0')
-			break;
-	}
-	free(p);
-	return rc;
+	struct mkdir_ctx m = { c, err };
+	return mkdirs_walk(path, mkdir_level, &m);
 }
 
 static int sftp_mkdirs(struct tconn *c, const char *path, char *err)

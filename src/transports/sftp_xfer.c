@@ -141,9 +141,7 @@ static int part_write(struct part *p, LIBSSH2_SFTP_HANDLE *h)
 		if (p->end >= 0 && (int64_t)want > p->end - pos)
 			want = (size_t)(p->end - pos);
 		ssize_t n = p->off == 0 ? checked_pread(p->in, p->c->buf, want, pos)
-					: pread(p->in->fd, p->c->buf, want, (off_t)pos);
-		if (n < 0 && errno == EINTR)
-			continue;
+					: pread_full(p->in->fd, p->c->buf, want, pos);
 		if (n < 0) {
 			snprintf(p->err, ERRLEN, "cannot read %s: %s", p->in->path, strerror(errno));
 			return KA_ERR;

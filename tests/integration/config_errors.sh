@@ -64,6 +64,23 @@ ka check-config
 assert_eq "missing source directory fails check-config with 69" 69 "$RC"
 assert_match "and names it" "FAIL +\\[route ok\\] source $T/in" "$T/stdout"
 
+# A remote's sessions go up to 16, the size of the connection pools.
+for n in 16 17; do
+	cat >"$T/sessions.ini" <<EOF2
+[agent]
+spool_dir = $T/spool
+
+[remote far]
+type = sftp
+host = 127.0.0.1
+user = ka
+sessions = $n
+EOF2
+	"$KA_BIN" -c "$T/sessions.ini" check-config --offline >"$T/stdout" 2>"$T/stderr$n"
+done
+assert_no_match "16 sessions are allowed" "sessions:" "$T/stderr16"
+assert_match "17 sessions are not" "\\[remote far\\] sessions: '17' is not a whole number between 1 and 16" "$T/stderr17"
+
 "$KA_BIN" once --help >"$T/stdout" 2>&1
 assert_eq "--help exits 0" 0 "$?"
 assert_match "--help shows usage" "usage: kargo-agent \\[-c FILE\\] once" "$T/stdout"

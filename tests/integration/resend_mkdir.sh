@@ -23,7 +23,11 @@ ka resend 1 --to "$T/in/file-1.csv"
 assert_eq "--to a file: exit 73" 73 "$RC"
 assert_match "--to a file: said" "not a directory" "$T/stderr"
 
-ka resend 1 --to "$T/nonexistent/dir" --mkdir
+ka resend 1 --to "$T/in/file-1.csv/sub" --mkdir
+assert_eq "--mkdir, a file in the way: exit 73" 73 "$RC"
+assert_match "--mkdir, a file in the way: the level named" "cannot create directory $T/in/file-1.csv/sub: Not a directory" "$T/stderr"
+
+ka resend 1 --to "$T/nonexistent//dir" --mkdir
 assert_eq "--mkdir: exit 0" 0 "$RC"
 assert_eq "--mkdir: delivered into the new directory" "$(sha256sum <"$T/in/file-1.csv")" \
 	"$(sha256sum <"$T/nonexistent/dir/file-1.csv" 2>/dev/null)"

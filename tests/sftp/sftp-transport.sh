@@ -21,6 +21,13 @@ for f in empty one "ten mib ünïcødé ✓.bin"; do
 done
 check "upload_lands_where_asked" same_file "$L/in/one" "$D/rt/sub dir/ü/one"
 check "mkdirs_tolerates_existing" "$TOOL" mkdirs "$D/rt/sub dir/ü"
+check "mkdirs_walks_double_slashes" "$TOOL" mkdirs "$D/rt//twice/x"
+check "mkdirs_walks_double_slashes (created)" test -d "$D/rt/twice/x"
+printf x > "$D/rt/blocker"
+"$TOOL" mkdirs "$D/rt/blocker/sub" 2>"$WORK/mkdirs.err"
+check "mkdirs_refuses_a_file_in_the_way" test $? = 13
+check "mkdirs_names_the_file_in_the_way" \
+	grep -q "cannot create directory $D/rt/blocker: a file is in the way" "$WORK/mkdirs.err"
 
 # --- 1,000 small files, some with spaces and UTF-8 names, over 2 sessions ---
 i=0
