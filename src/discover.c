@@ -1,4 +1,5 @@
-/* Finding new files at a route's source and staging them into the spool. A
+/* Finding new files at a route's directory source (local or SFTP; a mailbox
+ * source is discover_mail.c's) and staging them into the spool. A
  * file is taken when it matches the pattern, is not a dotfile or temporary
  * name, is not in the manifest with the same identity (route, source URI,
  * size, mtime; for a local file also inode and mtime in nanoseconds: see

@@ -1,5 +1,7 @@
-/* The cycle over every route, the `run` loop and `resend`. One loop drives
- * everything: no thread per watcher, no sleep inside work. */
+/* The cycle over every route, the `run` loop and `resend`, on top of the
+ * stages (stage.h): the cycle picks each route's source stage, directory or
+ * mailbox, by the role its transport declares. One loop drives everything:
+ * no thread per watcher, no sleep inside work. */
 #include "pipeline.h"
 
 #include <errno.h>
