@@ -4,7 +4,7 @@
  * `alerted` event, so a restart or the next cycle does not send it again;
  * one that fails is logged and tried again next cycle. Alerts go after the
  * routes' work, so a mail server that is down never holds files back. */
-#include "pipeline.h"
+#include "stage.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,7 +124,7 @@ static int send_due(struct pipeline *p, const struct route_config *r, const stru
 	return 0;
 }
 
-void pipeline_alerts(struct pipeline *p)
+void alerts_send(struct pipeline *p)
 {
 	struct app *a = p->a;
 	const struct agent_config *ac = &a->cfg.agent;

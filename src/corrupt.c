@@ -5,7 +5,7 @@
  * references it is marked, and each such file is staged again from its
  * source when the source still holds the original: same size and mtime,
  * and content with the recorded sha256. Otherwise it stays corrupt. */
-#include "pipeline.h"
+#include "stage.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 
 #include "spool.h"
 
-void pipeline_spool_corrupt(struct pipeline *p, const struct mfile *f, const char *why)
+void corrupt_set_aside(struct pipeline *p, const struct mfile *f, const char *why)
 {
 	struct app *a = p->a;
 	char actual[SHA256_HEX], err[ERRLEN], q[1024], qs[600], qm[600];
@@ -69,8 +69,10 @@ static int fetch_again(struct pipeline *p, const struct route_config *r, const s
 		rc = KA_INVALID;
 	} else if (rc == 0) {
 		struct mfile got = { 0 };
-		rc = pipeline_fetch(p, r, t, c, f->name, f->size, f->sha256, &got, why);
+		rc = source_fetch(p, r, t, c, f->name, f->size, f->sha256, &got, why);
 		free(got.spool_path);
+		if (rc == STAGE_CHANGED)
+			rc = KA_TRANSIENT;  /* changing now: try again next cycle */
 		if (rc == 0)
 			rc = spool_sync(&p->a->spool, why);
 	}
@@ -80,7 +82,7 @@ static int fetch_again(struct pipeline *p, const struct route_config *r, const s
 	return rc;
 }
 
-int pipeline_restage(struct pipeline *p, const struct route_config *r, struct mfile *f)
+int corrupt_restage(struct pipeline *p, const struct route_config *r, struct mfile *f)
 {
 	struct app *a = p->a;
 	char why[ERRLEN], err[ERRLEN], q[1024];

@@ -15,6 +15,7 @@
  * half-written under its final name and never delivered twice. */
 #include "deliver.h"
 #include "progress.h"
+#include "stage.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -23,11 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-void crash_point(const char *crash_at, const char *point)
-{
-	if (crash_at && strcmp(crash_at, point) == 0)
-		kill(getpid(), SIGKILL);
-}
 
 /* Working state of one item inside deliver_batch. */
 enum step {

@@ -42,8 +42,4 @@ struct dfile {
 void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 		   struct dfile *v, size_t n);
 
-/* Kill the process with SIGKILL if POINT is the configured crash point
- * (KARGO_AGENT_CRASH_AT, for crash tests only). */
-void crash_point(const char *crash_at, const char *point);
-
 #endif

@@ -1,4 +1,5 @@
-/* Finding new files at a route's source and staging them into the spool. A
+/* Finding new files at a route's directory source (local or SFTP; a mailbox
+ * source is discover_mail.c's) and staging them into the spool. A
  * file is taken when it matches the pattern, is not a dotfile or temporary
  * name, is not in the manifest with the same identity (route, source URI,
  * size, mtime; for a local file also inode and mtime in nanoseconds: see
@@ -6,13 +7,11 @@
  * far apart, or for a local file an mtime that old), or its done marker
  * exists. Staged files are made durable together and recorded in one
  * transaction per batch. */
-#include "pipeline.h"
+#include "stage.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "deliver.h"
-#include "progress.h"
 #include "spool.h"
 
 struct sighting {
@@ -26,21 +25,6 @@ struct candidate {
 	struct tentry e;
 	struct mfile f;
 };
-
-char *source_uri(const struct endpoint *src, const char *name)
-{
-	char *path = path_join(src->path, name);
-	if (!src->remote)
-		return path;
-	char *uri = xasprintf("%s:%s", src->remote->sec.name, path);
-	free(path);
-	return uri;
-}
-
-char *source_path(const struct endpoint *src, const char *name)
-{
-	return path_join(src->path, name);
-}
 
 /* Names a writer is still working on, or that are not ours to take. */
 static int is_temp_name(const struct route_config *r, const char *name)
@@ -175,49 +159,13 @@ static int is_stable(struct route_state *rs, const struct tentry *e, int local, 
 	return 0;
 }
 
-int pipeline_fetch(struct pipeline *p, const struct route_config *r,
-		   const struct transport_ops *t, struct tconn *c, const char *name, int64_t size,
-		   const char *want, struct mfile *f, char *err)
-{
-	struct spool_writer w;
-	int rc = spool_begin(&p->a->spool, &w, err);
-	if (rc != 0)
-		return rc;
-	char *path = source_path(&r->source, name);
-	w.progress = progress_begin(p->progress, "stage", name, size);
-	w.want = want;
-	struct sink to = { spool_write, spool_write_at, &w };
-	rc = t->get(c, path, &to, err);
-	progress_end(w.progress);
-	free(path);
-	if (rc == 0)
-		rc = spool_take_tail(&w, err);
-	if (rc == 0 && w.size != size) {
-		/* It changed while we copied it: not stable after all. */
-		snprintf(err, ERRLEN, "%s changed while being copied (%lld bytes, listed %lld)",
-			 name, (long long)w.size, (long long)size);
-		rc = KA_TRANSIENT;
-	}
-	if (rc != 0) {
-		if (w.error) {
-			/* The spool failed, not the source: say so, and why. */
-			char why[ERRLEN];
-			rc = spool_write_error(&w, why);
-			snprintf(err, ERRLEN, "cannot stage %s: %.400s", name, why);
-		}
-		spool_abort(&w);
-		return rc;
-	}
-	return spool_commit(&p->a->spool, &w, f->sha256, &f->size, &f->spool_path, err);
-}
-
 /* Copy one file into the spool. Returns 0, or a negative enum ka_err. */
 static int stage_one(struct pipeline *p, struct route_state *rs,
 		     const struct transport_ops *t, struct tconn *c, struct candidate *cd,
 		     char *err)
 {
 	const struct route_config *r = rs->r;
-	int rc = pipeline_fetch(p, r, t, c, cd->e.name, cd->e.size, NULL, &cd->f, err);
+	int rc = source_fetch(p, r, t, c, cd->e.name, cd->e.size, NULL, &cd->f, err);
 	if (rc != 0)
 		return rc;
 	cd->f.route = r->name;
@@ -295,22 +243,12 @@ static int wanted(struct pipeline *p, struct route_state *rs, const struct tlist
 	return is_stable(rs, e, r->source.remote == NULL, now);
 }
 
-int route_discover(struct pipeline *p, struct route_state *rs, char *err)
+int route_discover(struct pipeline *p, struct route_state *rs, const struct transport_ops *t,
+		   struct tconn *c, char *err)
 {
 	const struct route_config *r = rs->r;
-	const struct transport_ops *t;
-	struct tconn *c;
-	int rc = conns_get(&p->conns, &r->source, &t, &c, err);
-	if (rc != 0)
-		return rc;
-	if (transport_can(t, TR_MAILBOX_SOURCE)) {
-		rc = route_discover_mail(p, rs, t, c, err);
-		if (rc == KA_TRANSIENT)
-			conns_drop(&p->conns, &r->source, err);
-		return rc;
-	}
 	struct tlist l = { 0 };
-	rc = t->list(c, r->source.path, &l, err);
+	int rc = t->list(c, r->source.path, &l, err);
 	if (rc != 0) {
 		tlist_release(&l);
 		if (rc == KA_TRANSIENT)
@@ -340,7 +278,7 @@ int route_discover(struct pipeline *p, struct route_state *rs, char *err)
 		int src = stage_one(p, rs, t, c, &v[n], err);
 		if (src == 0) {
 			n++;
-		} else if (src == KA_NOENT || (src == KA_TRANSIENT && strstr(err, "changed while"))) {
+		} else if (src == KA_NOENT || src == STAGE_CHANGED) {
 			char q[512];
 			log_event(&p->a->lg, LOG_INFO, "not_stable", "route=%s name=%s", r->name,
 				  log_quote(v[n].e.name, q, sizeof(q)));

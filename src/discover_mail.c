@@ -7,12 +7,11 @@
  * structure is recorded as rejected with the reason; nothing is guessed.
  * When UIDVALIDITY changes the mailbox is read again from the start, and a
  * payload already carried (same name and content) is not carried again. */
-#include "pipeline.h"
+#include "stage.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "deliver.h"
 #include "spool.h"
 #include "formats/mime.h"
 
@@ -75,7 +74,7 @@ static int reject_message(struct pipeline *p, const struct route_config *r,
 	struct parse_result res = { .valid = 0, .errors = &pe, .nerrors_kept = 1, .nerrors = 1 };
 	snprintf(res.format, sizeof(res.format), "message");
 	if (rc == 0)
-		rc = pipeline_quarantine(p, r, &f, &res, err);
+		rc = stage_quarantine(p, r, &f, &res, err);
 	if (rc == 0) {
 		char *json = parse_result_json(&res);
 		rc = manifest_set_parsed(&a->m, f.id, "message", 0, json, NULL, 0, reason, err);
@@ -194,5 +193,7 @@ int route_discover_mail(struct pipeline *p, struct route_state *rs,
 			rc = manifest_mailbox_set(&a->m, r->name, mb.name, mb.uidvalidity, uids[i], err);
 	}
 	free(uids);
+	if (rc == KA_TRANSIENT)
+		conns_drop(&p->conns, &r->source, err);
 	return rc;
 }

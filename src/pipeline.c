@@ -1,5 +1,7 @@
-/* The cycle over every route, the `run` loop and `resend`. One loop drives
- * everything: no thread per watcher, no sleep inside work. */
+/* The cycle over every route, the `run` loop and `resend`, on top of the
+ * stages (stage.h): the cycle picks each route's source stage, directory or
+ * mailbox, by the role its transport declares. One loop drives everything:
+ * no thread per watcher, no sleep inside work. */
 #include "pipeline.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include "deliver.h"
 #include "metrics.h"
 #include "notify.h"
+#include "stage.h"
 
 int pipeline_init(struct pipeline *p, struct app *a)
 {
@@ -82,13 +85,27 @@ static void watch_lost(struct pipeline *p, struct route_state *rs)
 		  log_quote(rs->r->source.path, q, sizeof(q)));
 }
 
+/* Stage what is new at RS's source: a mailbox or a directory, by the role
+ * its transport declares. Returns 0 or a negative enum ka_err with err set. */
+static int discover(struct pipeline *p, struct route_state *rs, char *err)
+{
+	const struct transport_ops *t;
+	struct tconn *c;
+	int rc = conns_get(&p->conns, &rs->r->source, &t, &c, err);
+	if (rc != 0)
+		return rc;
+	if (transport_can(t, TR_MAILBOX_SOURCE))
+		return route_discover_mail(p, rs, t, c, err);
+	return route_discover(p, rs, t, c, err);
+}
+
 static void cycle_route(struct pipeline *p, struct route_state *rs)
 {
 	struct app *a = p->a;
 	char err[ERRLEN], q[1024];
 	const char *stage = "discover";
 	rs->listed = 0;
-	int rc = route_discover(p, rs, err);
+	int rc = discover(p, rs, err);
 	if (rc == 0 || rc == KA_NOENT) {
 		/* Due files are worked on even when the source is unreachable. */
 		char perr[ERRLEN];
@@ -147,7 +164,7 @@ void pipeline_cycle(struct pipeline *p)
 			continue;
 		cycle_route(p, rs);
 	}
-	pipeline_alerts(p);  /* after the files' work: a slow mail server holds none */
+	alerts_send(p);  /* after the files' work: a slow mail server holds none */
 	record_remotes(p);
 	char err[ERRLEN], q[1024];
 	if (a->cfg.agent.metrics_file &&
@@ -389,14 +406,14 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 		manifest_event(&a->m, id, "resend_requested", "original destinations", err);
 		rc = manifest_retry(&a->m, id, "by=resend", err);
 		if (rc == 0)
-			rc = pipeline_complete(p, r, id, err);
+			rc = process_complete(p, r, id, err);
 	} else {
 		manifest_event(&a->m, id, "resend_requested", "original destinations", err);
 		for (size_t i = 0; rc == 0 && i < r->ndests; i++)
 			rc = resend_to(p, r, &f, &r->dests[i], err);
 	}
 	if (rc == KA_CORRUPT && strcmp(f.state, ST_CORRUPT) != 0)
-		pipeline_spool_corrupt(p, &f, err);
+		corrupt_set_aside(p, &f, err);
 	mfile_release(&f);
 	return rc;
 }

@@ -1,48 +1,10 @@
 /* The cycle: discover, wait until stable, stage, record, validate, deliver,
- * finish. The pipeline owns every decision; transports only move bytes. */
+ * finish. The pipeline owns every decision; transports only move bytes.
+ * What the commands call; the stages it drives are in stage.h. */
 #ifndef KA_PIPELINE_H
 #define KA_PIPELINE_H
 
-#include <glib.h>
-#include "app.h"
-#include "conns.h"
-
-struct progress;
-struct notify;
-
-/* Why a listed entry is not taken (discover.c), counted per cycle for
- * status and logged at debug level. */
-enum skip_reason { SKIP_DIRECTORY, SKIP_SYMLINK, SKIP_SPECIAL, SKIP_TEMP_NAME, SKIP_PATTERN,
-		   SKIP_REASONS };
-
-struct route_state {
-	const struct route_config *r;
-	GHashTable *sightings;   /* name → struct sighting: candidates not yet stable */
-	int watch_fd;            /* inotify on a local source, or -1 */
-	int watch_failed;        /* arming it failed (logged once until it works) */
-	int watch_lost;          /* its directory went away: try to watch it at every wait */
-	int64_t next_stable;     /* earliest time a sighting may become stable, 0 = none */
-	int failed;              /* the last cycle of this route failed */
-	int listed;              /* this cycle listed the source: skipped[] is its count */
-	int64_t skipped[SKIP_REASONS];
-	GHashTable *skipped_names;  /* "reason/name" → listing that last skipped it */
-	unsigned listing;        /* listings so far */
-};
-
-struct cycle_stats {
-	int staged, delivered, rejected, retried, dead, route_errors;
-	int corrupt;             /* spool copies found not matching their sha256 */
-};
-
-struct pipeline {
-	struct app *a;
-	struct conns conns;
-	struct route_state *routes;
-	size_t nroutes;
-	struct cycle_stats stats;
-	struct progress *progress;   /* `once` and `resend` on a terminal; NULL otherwise */
-	struct notify *notify;       /* `run`: systemd notifications; NULL otherwise */
-};
+#include "stage.h"   /* struct pipeline */
 
 /* Set up P for A's routes, with no progress line (the caller may set
  * p->progress after this). */
@@ -60,7 +22,7 @@ void pipeline_run(struct pipeline *p);
 
 /* Deliver file ID again, to its route's destinations or to TO ("REMOTE:PATH"
  * or a local directory); ON_EXISTS overrides the route's (-1 keeps it).
- * A dead file without TO is completed instead (pipeline_complete): its
+ * A dead file without TO is completed instead (process_complete): its
  * deliveries, its state and its source as a cycle would leave them; the
  * caller holds the manifest's lock for that.
  * Returns 0 or a negative enum ka_err with err set. */
@@ -69,48 +31,5 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
  * not, or is not a directory), or with MKDIR it is created. Message sinks
  * have no directory and always pass. */
 int pipeline_resend_dest(struct pipeline *p, const char *to, int mkdir, char *err);
-
-/* Work file ID (queued again by manifest_retry) through validate, deliver
- * and finish now, with route R, as a cycle would: one attempt, after which
- * it is done (0) or dead again (KA_TRANSIENT, or KA_INVALID when rejected),
- * err saying why. */
-int pipeline_complete(struct pipeline *p, const struct route_config *r, int64_t id,
-		      char *err);
-
-/* Send the alerts due ([agent] alert): one per file gone dead, corrupt or
- * rejected and state, recorded as an `alerted` event (alert.c). */
-void pipeline_alerts(struct pipeline *p);
-
-/* Stages (discover.c, process.c). */
-int route_discover(struct pipeline *p, struct route_state *rs, char *err);
-int route_process(struct pipeline *p, struct route_state *rs, char *err);
-int route_discover_mail(struct pipeline *p, struct route_state *rs,
-			const struct transport_ops *t, struct tconn *c, char *err);
-/* Copy NAME (listed with SIZE bytes) from R's source into the spool; with
- * WANT, only if it has that sha256 (else KA_INVALID). Sets f->sha256,
- * f->size and f->spool_path (caller frees); durable after spool_sync. */
-int pipeline_fetch(struct pipeline *p, const struct route_config *r,
-		   const struct transport_ops *t, struct tconn *c, const char *name, int64_t size,
-		   const char *want, struct mfile *f, char *err);
-/* F's spool copy did not match its sha256 (WHY): set the object aside,
- * mark every file that references it, log both digests (corrupt.c). */
-void pipeline_spool_corrupt(struct pipeline *p, const struct mfile *f, const char *why);
-/* Stage corrupt file F again from R's source if the source still holds the
- * original (same size, mtime and sha256); F becomes pending (or staged,
- * when never validated). Returns 0 when F may go on now. */
-int pipeline_restage(struct pipeline *p, const struct route_config *r, struct mfile *f);
-/* Copy a rejected file and its error report into the route's quarantine. */
-int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
-			const struct mfile *f, const struct parse_result *res, char *err);
-
-/* The last cycle's skipped entries as "directory=1 pattern=3" (only the
- * reasons that occurred; "" for none), or NULL when it did not list the
- * source. Caller frees. */
-char *route_skipped_text(const struct route_state *rs);
-
-/* "REMOTE:/dir/name" or "/dir/name": a file's identity at its source. */
-char *source_uri(const struct endpoint *src, const char *name);
-/* The full source path of NAME (without the remote). */
-char *source_path(const struct endpoint *src, const char *name);
 
 #endif

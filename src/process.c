@@ -2,9 +2,8 @@
  * to quarantine with an error report), deliver pending ones to every
  * destination, finish the source of delivered and rejected ones, and
  * schedule retries with exponential backoff and jitter. */
-#include "pipeline.h"
+#include "stage.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,42 +46,6 @@ static void fail_file(struct pipeline *p, const struct route_config *r, struct m
 		p->stats.retried++;
 }
 
-int pipeline_quarantine(struct pipeline *p, const struct route_config *r,
-			const struct mfile *f, const struct parse_result *res, char *err)
-{
-	const struct transport_ops *t = &transport_local;
-	struct tconn *c;
-	int rc = t->connect(NULL, &p->a->lg, &c, err);
-	if (rc != 0)
-		return rc;
-	char *final = path_join(r->quarantine, f->name);
-	char *tname = name_fit(".", f->name, ".part"), *rname = name_fit("", f->name, ".errors.txt");
-	char *tmp = path_join(r->quarantine, tname), *report = path_join(r->quarantine, rname);
-	free(tname);
-	free(rname);
-	rc = t->mkdirs(c, r->quarantine, err);
-	if (rc == 0)
-		rc = t->put(c, f->spool_path, f->sha256, tmp, NULL, err);
-	if (rc == 0)
-		rc = t->rename(c, tmp, final, 1, err);
-	if (rc == 0) {
-		FILE *out = fopen(report, "w");
-		if (out)
-			parse_result_report(res, f->name, out);
-		if (!out || fclose(out) != 0) {
-			char why[ERRLEN];
-			snprintf(err, ERRLEN, "cannot write %s: %s", report,
-				 errno_text(errno, report, why, sizeof(why)));
-			rc = KA_ERR;
-		}
-	}
-	free(final);
-	free(tmp);
-	free(report);
-	t->close(c);
-	return rc;
-}
-
 /* Parse a staged file; state becomes pending or rejected. */
 static int validate(struct pipeline *p, const struct route_config *r, struct mfile *f)
 {
@@ -97,9 +60,9 @@ static int validate(struct pipeline *p, const struct route_config *r, struct mfi
 		return rc;
 	}
 	if (!res.valid) {
-		rc = pipeline_quarantine(p, r, f, &res, err);
+		rc = stage_quarantine(p, r, f, &res, err);
 		if (rc == KA_CORRUPT) {
-			pipeline_spool_corrupt(p, f, err);
+			corrupt_set_aside(p, f, err);
 			parse_result_release(&res);
 			return rc;
 		}
@@ -289,7 +252,7 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 			log_event(&a->lg, LOG_DEBUG, "not_tried", "file=%lld route=%s reason=stopping",
 				  (long long)pf->f->id, r->name);
 		} else if (pf->rc == KA_CORRUPT) {
-			pipeline_spool_corrupt(p, pf->f, pf->err);
+			corrupt_set_aside(p, pf->f, pf->err);
 			free(pf->f->state);
 			pf->f->state = xstrdup(ST_CORRUPT);
 		} else if (pf->rc != 0) {
@@ -429,7 +392,7 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 		if (manifest_get(&a->m, ids[i], &files[loaded], err) != 0)
 			continue;
 		struct mfile *f = &files[loaded++];
-		if (strcmp(f->state, ST_CORRUPT) == 0 && pipeline_restage(p, r, f) != 0)
+		if (strcmp(f->state, ST_CORRUPT) == 0 && corrupt_restage(p, r, f) != 0)
 			continue;
 		if (strcmp(f->state, ST_STAGED) == 0 && validate(p, r, f) != 0)
 			continue;
@@ -462,8 +425,8 @@ static void process_batch(struct pipeline *p, const struct route_config *r, int6
 	free(pending);
 }
 
-int pipeline_complete(struct pipeline *p, const struct route_config *r, int64_t id,
-		      char *err)
+int process_complete(struct pipeline *p, const struct route_config *r, int64_t id,
+		     char *err)
 {
 	struct route_config once = *r;
 	once.max_attempts = 1;  /* a failed attempt leaves it dead, as it was */
