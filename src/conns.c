@@ -99,9 +99,9 @@ static void *open_extra(void *arg)
  * cannot be opened is done without: they are a speed-up. */
 static void open_extras(struct conns *cs, const struct endpoint *ep, int want)
 {
-	struct opener o[CONNS_MAX_POOL];
-	if (want > CONNS_MAX_POOL)
-		want = CONNS_MAX_POOL;
+	struct opener o[MAX_SESSIONS];
+	if (want > MAX_SESSIONS)
+		want = MAX_SESSIONS;
 	for (int i = 1; i < want; i++)
 		slot_for(cs, ep->remote, i);  /* may move cs->v: before taking pointers */
 	for (int i = 1; i < want; i++) {
@@ -125,7 +125,7 @@ int conns_pool(struct conns *cs, const struct endpoint *ep, int want,
 		return rc;
 	*n = 1;
 	open_extras(cs, ep, want);
-	for (int i = 1; i < want && i < CONNS_MAX_POOL; i++) {
+	for (int i = 1; i < want && i < MAX_SESSIONS; i++) {
 		struct conn_slot *s = slot_for(cs, ep->remote, i);
 		if (s->c)
 			c[(*n)++] = s->c;

@@ -36,10 +36,10 @@ void conns_init(struct conns *cs, const struct logger *lg);
 /* The open connection for EP's remote, connecting if needed. */
 int conns_get(struct conns *cs, const struct endpoint *ep, const struct transport_ops **t,
 	      struct tconn **c, char *err);
-#define CONNS_MAX_POOL MAX_SESSIONS  /* the most connections to one remote (config.h) */
 
-/* Up to WANT (at most CONNS_MAX_POOL) open connections to EP's remote (the first is conns_get's),
- * connecting as needed, in C[]; *N is how many (at least 1 on success). */
+/* Up to WANT (at most MAX_SESSIONS, config.h) open connections to EP's
+ * remote (the first is conns_get's), connecting as needed, in C[]; *N is
+ * how many (at least 1 on success). */
 int conns_pool(struct conns *cs, const struct endpoint *ep, int want,
 	       const struct transport_ops **t, struct tconn **c, size_t *n, char *err);
 /* Close EP's connections after a transient error WHY (the session broke,

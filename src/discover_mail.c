@@ -1,5 +1,5 @@
 /* Mailbox sources (IMAP): every message with a UID above the last one taken
- * is fetched once, its payloads extracted (mime.c), and each payload whose
+ * is fetched once, its payloads extracted (formats/mime.c), and each payload whose
  * name matches the route's pattern is staged as its own file, with identity
  * (mailbox, UIDVALIDITY, UID, part). Once a message's payloads are durable
  * and recorded, the message is finished (after = seen | move:F | delete |

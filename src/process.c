@@ -167,10 +167,10 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 		goto out;
 	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at,
 				   .progress = p->progress, .stop = a->stop };
-	struct tconn *pool[CONNS_MAX_POOL];
+	struct tconn *pool[MAX_SESSIONS];
 	int want = dest->remote ? dest->remote->sessions : 1;
-	if (want > (int)(k < CONNS_MAX_POOL ? k : CONNS_MAX_POOL))
-		want = (int)(k < CONNS_MAX_POOL ? k : CONNS_MAX_POOL);
+	if (want > (int)(k < MAX_SESSIONS ? k : MAX_SESSIONS))
+		want = (int)(k < MAX_SESSIONS ? k : MAX_SESSIONS);
 	char err[ERRLEN];
 	int rc = conns_pool(&p->conns, dest, want, &env.t, pool, &env.npool, err);
 	env.pool = pool;

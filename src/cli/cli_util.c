@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,10 +50,8 @@ struct progress *cli_progress(struct progress *p, int off)
 	int64_t min = PROGRESS_MIN_DEFAULT;
 	const char *env = getenv("KARGO_AGENT_PROGRESS_MIN");
 	if (env && *env) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(env, &end, 10);
-		if (errno || end == env || *end || v < 0)
+		long long v;
+		if (parse_int_range(env, 0, LLONG_MAX, &v) != 0)
 			fprintf(stderr, "kargo-agent: KARGO_AGENT_PROGRESS_MIN '%s' is not a number "
 				"of bytes; using %lld\n", env, (long long)min);
 		else
@@ -72,10 +71,8 @@ int cli_parse_since(const char *cmd, const char *arg, int64_t *out)
 
 int cli_parse_count(const char *s, int64_t *out)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v <= 0) {
+	long long v;
+	if (parse_int_range(s, 1, LLONG_MAX, &v) != 0) {
 		fprintf(stderr, "kargo-agent: '%s' is not a positive whole number\n", s);
 		return -1;
 	}
@@ -85,10 +82,8 @@ int cli_parse_count(const char *s, int64_t *out)
 
 int64_t cli_parse_id(const char *s)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v <= 0) {
+	long long v;
+	if (parse_int_range(s, 1, LLONG_MAX, &v) != 0) {
 		fprintf(stderr, "kargo-agent: '%s' is not a file id (a positive number, as "
 			"shown by `kargo-agent list`)\n", s);
 		return 0;

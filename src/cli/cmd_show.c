@@ -5,7 +5,7 @@
 #include "cli.h"
 
 /* Where a rejected file and its report were copied: the route's quarantine,
- * as pipeline_quarantine names them. */
+ * as stage_quarantine names them. */
 static void show_quarantine(struct app *a, const struct mfile *f)
 {
 	const struct route_config *r = config_route(&a->cfg, f->route);
