@@ -2,13 +2,14 @@
 . "$(dirname "$0")/../integration/lib.sh"
 
 # measure CMD...: run CMD with its output in $T/stdout and $T/stderr; sets
-# RC, SECS (wall-clock seconds, two decimals) and RSS_KB (peak resident set
-# of CMD, from GNU time).
+# RC, SECS (wall-clock seconds, two decimals), RSS_KB (peak resident set
+# of CMD, from GNU time) and CPU (user + system seconds).
 measure() {
-	/usr/bin/time -f '%e %M' -o "$T/time.out" "$@" >"$T/stdout" 2>"$T/stderr"
+	/usr/bin/time -f '%e %M %U %S' -o "$T/time.out" "$@" >"$T/stdout" 2>"$T/stderr"
 	RC=$?
 	SECS=$(tail -1 "$T/time.out" | cut -d' ' -f1)
 	RSS_KB=$(tail -1 "$T/time.out" | cut -d' ' -f2)
+	CPU=$(tail -1 "$T/time.out" | awk '{ printf "%.2f", $3 + $4 }')
 }
 
 # assert_below WHAT LIMIT VALUE: VALUE (a number, maybe with decimals) < LIMIT.
