@@ -87,27 +87,48 @@ void format_time(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
+/* A whole number S followed by one suffix of SUFFIXES (a string of
+ * letters), each worth the MULTS entry at its index; 0 and *OUT = n * mult,
+ * or -1 (no number, another suffix, overflow). */
+static int parse_suffixed(const char *s, const char *suffixes, const long long *mults,
+			  int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(s, &end, 10);
+	if (errno || end == s || n < 0 || *s == '-' || *s == '+' || !*end || end[1] != '\0')
+		return -1;
+	const char *k = strchr(suffixes, *end);
+	if (!k)
+		return -1;
+	long long mult = mults[k - suffixes];
+	if (n > INT64_MAX / mult)
+		return -1;
+	*out = n * mult;
+	return 0;
+}
+
+int parse_duration(const char *s, int64_t *out)
+{
+	static const long long mults[] = { 1, 60, 3600, 86400, 7 * 86400 };
+	return parse_suffixed(s, "smhdw", mults, out);
+}
+
+int parse_bytes(const char *s, int64_t *out)
+{
+	static const long long mults[] = { 1, 1LL << 10, 1LL << 20, 1LL << 30, 1LL << 40 };
+	return parse_suffixed(s, "BKMGT", mults, out);
+}
+
 /* "30s", "15m", "2h", "7d" (optionally with a leading '-') as seconds back. */
 static int parse_relative(const char *s, int64_t now, int64_t *out)
 {
-	char *end;
+	int64_t secs;
 	if (*s == '-')
 		s++;
-	errno = 0;
-	long long n = strtoll(s, &end, 10);
-	if (errno || end == s || n < 0)
+	if (parse_duration(s, &secs) != 0)
 		return -1;
-	long long mult;
-	switch (*end) {
-	case 's': mult = 1; break;
-	case 'm': mult = 60; break;
-	case 'h': mult = 3600; break;
-	case 'd': mult = 86400; break;
-	default: return -1;
-	}
-	if (end[1] != '\0')
-		return -1;
-	*out = now - n * mult;
+	*out = now - secs;
 	return 0;
 }
 

@@ -47,6 +47,10 @@ int parse_time_arg(const char *s, int64_t now, int64_t *out);
 /* S as a whole decimal number within [MIN, MAX]: returns 0 and sets *OUT, or
  * -1 (S empty, anything after the digits, or out of range; *OUT untouched). */
 int parse_int_range(const char *s, long long min, long long max, long long *out);
+/* "90s", "15m", "2h", "30d", "2w" as seconds; 0 or -1 (no such duration). */
+int parse_duration(const char *s, int64_t *out);
+/* "512B", "64K", "500M", "20G", "1T" (powers of 1024) as bytes; 0 or -1. */
+int parse_bytes(const char *s, int64_t *out);
 
 /* Glob match (fnmatch with FNM_PERIOD semantics left to the caller). */
 int name_matches(const char *pattern, const char *name);

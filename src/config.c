@@ -22,7 +22,8 @@
 static const char *const agent_keys[] = {
 	"spool_dir", "manifest", "log_level", "metrics_file", "poll_interval",
 	"stable_seconds", "max_attempts", "retry_base", "retry_max", "batch_size",
-	"remote_failures", "alert", "alert_on", NULL,
+	"remote_failures", "alert", "alert_on", "spool_retention", "manifest_retention",
+	"spool_max_bytes", NULL,
 };
 
 static const char *const route_keys[] = {
@@ -202,6 +203,38 @@ static char *load_alert_on(struct loader *ld, const char *v)
 	return out;
 }
 
+/* KEY as a duration ("30d") or size ("20G") read by PARSE, "off" (or 0)
+ * for none: 0. WHAT says what the value should be, for the error. */
+static int64_t get_amount(struct loader *ld, const struct section *s, const char *key,
+			  const char *def, int (*parse)(const char *, int64_t *), const char *what)
+{
+	const char *v = section_get(s, key, def);
+	int64_t n = 0;
+	if (!strcmp(v, "off") || !strcmp(v, "0"))
+		return 0;
+	if (parse(v, &n) != 0 || n == 0)
+		diag_add(ld->d, "%s: [agent] %s: '%s' is not %s, or off", ld->file, key, v, what);
+	return n;
+}
+
+/* Retention and the spool's budget; a manifest kept shorter than the spool
+ * copies would make spool_retention meaningless. */
+static void load_history(struct loader *ld, const struct section *s, struct agent_config *a)
+{
+	const char *dur = "a duration such as 12h, 30d or 2w";
+	a->spool_retention = get_amount(ld, s, "spool_retention", "30d", parse_duration, dur);
+	a->manifest_retention = get_amount(ld, s, "manifest_retention", "400d", parse_duration,
+					   dur);
+	a->spool_max_bytes = get_amount(ld, s, "spool_max_bytes", "off", parse_bytes,
+					"a size such as 500M, 20G or 1T");
+	if (a->manifest_retention && a->spool_retention &&
+	    a->manifest_retention < a->spool_retention)
+		diag_add(ld->d, "%s: [agent] manifest_retention: '%s' is shorter than "
+			 "spool_retention ('%s'): a file's row would go before its spool copy",
+			 ld->file, section_get(s, "manifest_retention", "400d"),
+			 section_get(s, "spool_retention", "30d"));
+}
+
 static void load_agent(struct loader *ld, const struct ini *ini, struct agent_config *a)
 {
 	struct section s = { 0 };
@@ -226,6 +259,7 @@ static void load_agent(struct loader *ld, const struct ini *ini, struct agent_co
 	const char *al = section_get(&s, "alert", NULL);
 	a->alert = al && *al ? xstrdup(al) : NULL;
 	a->alert_on = load_alert_on(ld, section_get(&s, "alert_on", "dead, corrupt, rejected"));
+	load_history(ld, &s, a);
 	section_release(&s);
 }
 

@@ -7,6 +7,7 @@
 #define KA_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "diag.h"
 
 struct kv {
@@ -96,6 +97,10 @@ struct agent_config {
 	char *alert;             /* remote (with `notify`) told about files that
 				    go dead, corrupt or rejected; NULL = none */
 	char *alert_on;          /* those states, as ",dead,corrupt,rejected," */
+	int64_t spool_retention;    /* seconds a done file keeps its spool copy; 0 = always */
+	int64_t manifest_retention; /* seconds done and rejected files stay in the
+				       manifest; 0 = always */
+	int64_t spool_max_bytes;    /* staging pauses beyond this; 0 = no budget */
 };
 
 struct config {

@@ -91,6 +91,59 @@ static const char *const migrations[] = {
 	"CREATE UNIQUE INDEX files_identity ON files(route, source_uri, size, mtime, "
 	"  ifnull(mtime_ns, 0), ifnull(ino, 0));"
 	"ALTER TABLE routes ADD COLUMN skipped TEXT;",
+	/* 4 → 5: a year of history (retention, constant per-file cost).
+	 * files.spool_gone: when retention removed the file's spool copy
+	 * (seconds), NULL while the spool holds it. counts: files and bytes
+	 * per (route, state), and the bytes whose copies the spool holds,
+	 * kept by triggers so status never counts rows. tombstones: the
+	 * identity of pruned files whose source may still list them, so they
+	 * are not carried again (listed: when a listing last showed one).
+	 * Indexes for the lookups by content, by state and age, and from a
+	 * file to its shipment ids. */
+	"ALTER TABLE files ADD COLUMN spool_gone INTEGER;"
+	"CREATE INDEX files_sha256 ON files(sha256);"
+	"CREATE INDEX files_state ON files(state, updated);"
+	"CREATE INDEX shipments_file ON shipments(file_id);"
+	"CREATE TABLE counts ("
+	"  route TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  files INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  spool_bytes INTEGER NOT NULL,"
+	"  PRIMARY KEY (route, state)) WITHOUT ROWID;"
+	"INSERT INTO counts SELECT route, state, count(*), total(size), total(size) "
+	"  FROM files GROUP BY route, state;"
+	"CREATE TRIGGER counts_insert AFTER INSERT ON files BEGIN"
+	"  INSERT INTO counts VALUES (new.route, new.state, 1, new.size,"
+	"    CASE WHEN new.spool_gone IS NULL THEN new.size ELSE 0 END)"
+	"  ON CONFLICT (route, state) DO UPDATE SET files = files + 1,"
+	"    bytes = bytes + excluded.bytes, spool_bytes = spool_bytes + excluded.spool_bytes;"
+	"END;"
+	"CREATE TRIGGER counts_delete AFTER DELETE ON files BEGIN"
+	"  UPDATE counts SET files = files - 1, bytes = bytes - old.size,"
+	"    spool_bytes = spool_bytes - CASE WHEN old.spool_gone IS NULL THEN old.size ELSE 0 END"
+	"  WHERE route = old.route AND state = old.state;"
+	"END;"
+	"CREATE TRIGGER counts_update AFTER UPDATE OF route, state, size, spool_gone ON files BEGIN"
+	"  UPDATE counts SET files = files - 1, bytes = bytes - old.size,"
+	"    spool_bytes = spool_bytes - CASE WHEN old.spool_gone IS NULL THEN old.size ELSE 0 END"
+	"  WHERE route = old.route AND state = old.state;"
+	"  INSERT INTO counts VALUES (new.route, new.state, 1, new.size,"
+	"    CASE WHEN new.spool_gone IS NULL THEN new.size ELSE 0 END)"
+	"  ON CONFLICT (route, state) DO UPDATE SET files = files + 1,"
+	"    bytes = bytes + excluded.bytes, spool_bytes = spool_bytes + excluded.spool_bytes;"
+	"END;"
+	"CREATE TABLE tombstones ("
+	"  route TEXT NOT NULL,"
+	"  source_uri TEXT NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  mtime INTEGER NOT NULL,"
+	"  mtime_ns INTEGER,"
+	"  ino INTEGER,"
+	"  listed INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX tombstones_identity ON tombstones(route, source_uri, size, mtime, "
+	"  ifnull(mtime_ns, 0), ifnull(ino, 0));"
+	"CREATE INDEX tombstones_listed ON tombstones(listed);",
 };
 
 static int user_version(struct manifest_db *d, int *v, char *err)
@@ -170,7 +223,10 @@ static int open_readwrite(struct manifest_db *d, char *err)
 	int persist = 1;
 	sqlite3_file_control(d->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	sqlite3_busy_timeout(d->db, 10000);
-	if (msql_exec(d, "PRAGMA journal_mode=WAL", err) != 0 ||
+	/* Pages freed by pruning can be given back (takes effect only on a
+	 * manifest being created: an older one is converted by a VACUUM). */
+	if (msql_exec(d, "PRAGMA auto_vacuum=INCREMENTAL", err) != 0 ||
+	    msql_exec(d, "PRAGMA journal_mode=WAL", err) != 0 ||
 	    msql_exec(d, "PRAGMA synchronous=NORMAL", err) != 0 ||
 	    msql_exec(d, "PRAGMA foreign_keys=ON", err) != 0 || migrate(d, err) != 0 ||
 	    prepare_common(d, err) != 0)
