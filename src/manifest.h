@@ -242,6 +242,25 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route);
 void mroute_status_free(struct mroute_status *v, size_t n);
 
+/* Copy the manifest at PATH to DEST while others may write to it: a
+ * consistent snapshot, written to a temporary name beside DEST, made durable
+ * and renamed, with the manifest's mode. DEST is replaced only when REPLACE
+ * (else KA_EXISTS); KA_NOENT when there is no manifest at PATH. */
+int manifest_backup(const char *path, const char *dest, int replace, char *err);
+
+/* What opening M did to an older manifest: its schema upgraded FROM → TO
+ * with a copy kept at BACKUP, its auto_vacuum turned on (VACUUMED) or the
+ * WARNING why not. */
+struct mupgrade {
+	int from, to;                 /* 0, 0: not upgraded */
+	const char *backup;
+	int vacuumed;
+	const char *warning;
+};
+/* 1 and U filled (strings valid until M is closed) when the open upgraded or
+ * vacuumed the manifest, else 0. */
+int manifest_upgraded(struct manifest *m, struct mupgrade *u);
+
 /* A parse summary (files.summary) read back. */
 struct msummary_error {
 	int64_t line;

@@ -129,6 +129,14 @@ struct manifest_backend {
 			   uint32_t uidvalidity, uint32_t last_uid, char *err);
 	int (*seen_content)(struct manifest_db *db, const char *route, const char *name,
 			    const char *sha256);
+
+	/* Copies (manifest_open.c): PATH's manifest, opened read-only and copied
+	 * consistently while others write, durably to DEST (KA_EXISTS when DEST
+	 * exists and not REPLACE; KA_NOENT when there is no manifest). What this
+	 * connection's open did to an older manifest: 1 and U filled (strings
+	 * borrowed until close) when it upgraded or vacuumed it, else 0. */
+	int (*backup)(const char *path, const char *dest, int replace, char *err);
+	int (*upgrade_report)(struct manifest_db *db, struct mupgrade *u);
 };
 
 extern const struct manifest_backend manifest_sqlite;
