@@ -261,6 +261,27 @@ struct mupgrade {
  * vacuumed the manifest, else 0. */
 int manifest_upgraded(struct manifest *m, struct mupgrade *u);
 
+/* The bytes of the files whose copies the spool holds (sizes as recorded;
+ * each file counted, even when files share one copy). */
+int manifest_spool_bytes(struct manifest *m, int64_t *bytes, char *err);
+/* The manifest's size on disk: the database and its write-ahead log. */
+int manifest_disk_bytes(struct manifest *m, int64_t *db_bytes, int64_t *wal_bytes, char *err);
+/* When file ID's spool copy expired (removed by spool_retention), in
+ * seconds; 0 while the spool holds it. KA_NOENT when there is no such file. */
+int manifest_spool_gone(struct manifest *m, int64_t id, int64_t *when, char *err);
+
+/* Staging paused by the spool's budget (spool_max_bytes): the latest of
+ * the notes spool_full and spool_resumed says whether it is. */
+struct mpause {
+	int paused;
+	int64_t since;       /* seconds: when it paused (or last resumed) */
+	char *detail;        /* that note's detail; NULL when never paused */
+};
+int manifest_staging_pause(struct manifest *m, struct mpause *p, char *err);
+/* Record that staging paused (PAUSED) or resumed, with DETAIL. */
+int manifest_note_pause(struct manifest *m, int paused, const char *detail, char *err);
+void mpause_release(struct mpause *p);
+
 /* A parse summary (files.summary) read back. */
 struct msummary_error {
 	int64_t line;

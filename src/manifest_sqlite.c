@@ -355,4 +355,8 @@ const struct manifest_backend manifest_sqlite = {
 	.seen_content = msql_seen_content,
 	.backup = msql_backup,
 	.upgrade_report = msql_upgrade_report,
+	.spool_bytes = msql_spool_bytes,
+	.disk_bytes = msql_disk_bytes,
+	.spool_gone = msql_spool_gone,
+	.last_note = msql_last_note,
 };

@@ -119,4 +119,11 @@ int msql_upgrade_backup(struct manifest_db *d, int from, int to, char *err);
 void msql_vacuum_once(struct manifest_db *d);
 int msql_upgrade_report(struct manifest_db *d, struct mupgrade *u);
 
+/* manifest_sqlite_space.c: the spool's and the manifest's space */
+int msql_spool_bytes(struct manifest_db *d, int64_t *bytes, char *err);
+int msql_disk_bytes(struct manifest_db *d, int64_t *db_bytes, int64_t *wal_bytes, char *err);
+int msql_spool_gone(struct manifest_db *d, int64_t id, int64_t *when, char *err);
+int msql_last_note(struct manifest_db *d, const char *a, const char *b, char **event,
+		   int64_t *ts_ms, char **detail, char *err);
+
 #endif

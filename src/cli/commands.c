@@ -40,7 +40,8 @@ static const struct command commands[] = {
 	  "(delivered, done, source finished); that takes the manifest's lock (exit 75 "
 	  "while run, once or retry holds it).\n"
 	  "A --to directory must exist unless --mkdir is given.\n"
-	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 73 the --to "
+	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 67 its spool "
+	  "copy expired (removed by spool_retention; the message says when), 73 the --to "
 	  "directory is missing, 74 its spool copy did not match its sha256 (then corrupt), "
 	  "69 a destination failed or the failures differ.",
 	  "resend ID... | --shipment ID | --route R --since T  [--to DEST [--mkdir]] "
