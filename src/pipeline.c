@@ -29,6 +29,8 @@ int pipeline_init(struct pipeline *p, struct app *a)
 		rs->skipped_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		rs->watch_fd = -1;
 	}
+	p->budget.used = -1;
+	p->budget.recorded = -1;
 	return 0;
 }
 
@@ -157,6 +159,7 @@ void pipeline_cycle(struct pipeline *p)
 {
 	struct app *a = p->a;
 	int64_t start = now_ms();
+	budget_cycle(p);
 	for (size_t i = 0; i < p->nroutes && !*a->stop; i++) {
 		struct route_state *rs = &p->routes[i];
 		notify_tick(p->notify, *a->stop);
