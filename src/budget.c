@@ -83,4 +83,5 @@ void budget_cycle(struct pipeline *p)
 {
 	p->budget.used = -1;
 	p->budget.paused = 0;
+	p->stats.held = 0;  /* what the last cycle left waiting, not a sum */
 }

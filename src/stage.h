@@ -37,7 +37,8 @@ struct route_state {
 struct cycle_stats {
 	int staged, delivered, rejected, retried, dead, route_errors;
 	int corrupt;             /* spool copies found not matching their sha256 */
-	int held;                /* files left at their sources by the spool's budget */
+	int held;                /* files the last cycle left at their sources for the
+				    spool's budget (budget_cycle resets it) */
 };
 
 /* The spool's budget (spool_max_bytes) as staging meets it (budget.c). */
