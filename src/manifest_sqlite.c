@@ -179,6 +179,11 @@ static int migrate(struct manifest_db *d, char *err)
 		return KA_ERR;
 	if (msql_exec(d, "BEGIN IMMEDIATE", err) != 0)
 		return KA_ERR;
+	/* Another process (resend opens the manifest for writing without the
+	 * run lock) may have upgraded it since: read the version again under
+	 * the write lock. */
+	if (user_version(d, &v, err) != 0)
+		goto fail;
 	for (int i = v; i < latest; i++) {
 		if (msql_exec(d, migrations[i], err) != 0)
 			goto fail;

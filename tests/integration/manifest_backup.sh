@@ -73,6 +73,7 @@ ka manifest backup "$T/nodir/b.db"
 assert_eq "a missing directory: exit 73" 73 "$RC"
 
 # --- the way back: stop, copy over, remove -wal and -shm, start ---
+ka once  # what the stopped run left in in/ (after = keep) carried first
 ka manifest backup "$T/back.db"
 n=$(sql 'SELECT count(*) FROM files')
 echo late >"$T/in/late.csv"
