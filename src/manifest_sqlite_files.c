@@ -329,9 +329,11 @@ int msql_alerts_due(struct manifest_db *d, const char *route, const char *states
 		    int64_t since, mfile_fn fn, void *ctx, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	/* route and state lead the files_due index: the history of done files
-	 * is never read. */
-	int rc = msql_prepare(d, "SELECT " MSQL_FILE_COLUMNS " FROM files WHERE route=?1 AND "
+	/* files_state (state, updated): the failed files of the last days
+	 * only, neither the done history nor the older dead and rejected
+	 * files (files_due would walk all of the route's). */
+	int rc = msql_prepare(d, "SELECT " MSQL_FILE_COLUMNS " FROM files INDEXED BY files_state "
+			      "WHERE route=?1 AND "
 			      "state IN ('dead','corrupt','rejected') AND "
 			      "instr(?2, ','||state||',')>0 AND updated>=?3 AND NOT EXISTS "
 			      "(SELECT 1 FROM events WHERE events.file_id=files.id AND "

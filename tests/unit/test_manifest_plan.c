@@ -78,8 +78,9 @@ static int64_t sql_int(const struct fixture *fx, const char *text)
 	return v;
 }
 
-/* HISTORY done files in route a, created long ago, each with a delivery,
- * an event and a shipment id: what a year leaves behind. */
+/* HISTORY files in route a, created long ago, each with a delivery, an
+ * event and a shipment id: what a year leaves behind. One in five is dead
+ * (never pruned), the others done. */
 #define HISTORY 20000
 static void add_history(struct fixture *fx)
 {
@@ -88,8 +89,9 @@ static void add_history(struct fixture *fx)
 		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < %d) "
 		"INSERT INTO files(id, route, source_uri, name, size, mtime, sha256, format, state, "
 		"  attempts, next_attempt, spool_path, summary, source_done, created, updated) "
-		"SELECT 1000000+i, 'a', '/old/f'||i, 'f'||i, 10, 100, printf('%%064x', i), 'text', "
-		"  'done', 1, 0, '/spool/old', '{}', 1, 100+i/100, 100+i/100 FROM n;"
+		"SELECT 1000000+i, 'a', '/old/f'||i, 'f'||i, 10, 100, printf('e%%063x', i), 'text', "
+		"  CASE WHEN i%%5 THEN 'done' ELSE 'dead' END, 1, 0, '/spool/old', '{}', 1, "
+		"  100+i/100, 100+i/100 FROM n;"
 		"INSERT INTO shipments SELECT 'OLD'||(id/3), id FROM files;"
 		"INSERT INTO deliveries(file_id, dest, state, updated) "
 		"  SELECT id, 'out', 'delivered', updated FROM files;"
@@ -172,13 +174,14 @@ static void exercise(struct fixture *fx)
 	assert_int_equal(n, 1);  /* the rejected f2, its source not finished */
 	free(ids);
 	int rows = 0;
-	assert_int_equal(manifest_alerts_due(&fx->m, "a", ",dead,rejected,", 0, count_rows,
+	int64_t week = now_s() - 7 * 86400;
+	assert_int_equal(manifest_alerts_due(&fx->m, "a", ",dead,rejected,", week, count_rows,
 					     &rows, err), 0);
 	assert_int_equal(rows, 1);
 	assert_int_equal(manifest_event(&fx->m, fx->ids[2], "alerted", "state=rejected x", err),
 			 0);
 	rows = 0;
-	assert_int_equal(manifest_alerts_due(&fx->m, "a", ",dead,rejected,", 0, count_rows,
+	assert_int_equal(manifest_alerts_due(&fx->m, "a", ",dead,rejected,", week, count_rows,
 					     &rows, err), 0);
 	assert_int_equal(rows, 0);
 	assert_int_equal(manifest_note_once(&fx->m, "unsafe_name", "name=x", err), 1);
@@ -256,8 +259,9 @@ static void read_back(struct fixture *fx)
 	assert_string_equal(list_ids(fx, (struct mfilter){ .route = b, .since = recent }, &l), want);
 	snprintf(want, sizeof(want), "%lld", (long long)fx->ids[3]);
 	assert_string_equal(list_ids(fx, (struct mfilter){ .route = b, .limit = 1 }, &l), want);
+	snprintf(want, sizeof(want), "%lld", (long long)fx->ids[5]);
+	assert_string_equal(list_ids(fx, (struct mfilter){ .state = ST_CORRUPT }, &l), want);
 	snprintf(want, sizeof(want), "%lld", (long long)fx->ids[3]);
-	assert_string_equal(list_ids(fx, (struct mfilter){ .state = ST_DEAD }, &l), want);
 	assert_string_equal(list_ids(fx, (struct mfilter){ .state = ST_DEAD, .route = b }, &l),
 			    want);
 	assert_string_equal(list_ids(fx, (struct mfilter){ .state = ST_DEAD, .since = recent }, &l),
