@@ -1,13 +1,15 @@
 /* The SQLite backend's shared helpers: errors that name the manifest, the
  * cache of prepared statements (each compiled once per connection and
- * reused), binding and reading values, and reading file rows. Calls nothing
- * else of the manifest but the record helpers (manifest_records.c). */
+ * reused, and their plans for the test that keeps them index lookups),
+ * binding and reading values, and reading file rows. Calls nothing else of
+ * the manifest but the record helpers (manifest_records.c). */
 #include "manifest_sqlite.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "manifest_sqlite_plan.h"
 
 /* Fill ERR with WHAT and SQLite's message; KA_TRANSIENT when the database
  * was busy, locked or full, else KA_ERR. */
