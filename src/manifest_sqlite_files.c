@@ -296,14 +296,17 @@ int msql_due(struct manifest_db *d, const char *route, int64_t now, int64_t **id
 	     char *err)
 {
 	sqlite3_stmt *st = NULL;
-	/* One range of files_due(route, state, next_attempt) per state; the
-	 * source_done test is applied to the rows found, so the done history
-	 * of the route is never walked (an OR of the two groups made SQLite
-	 * walk every row of the route through files_identity). */
+	/* One range per state: files_due(route, state, next_attempt) for the
+	 * files in flight, files_unfinished (the same, of the files whose
+	 * source is not finished) for the rejected and corrupt ones, so that
+	 * neither the done history nor the finished rejected files are
+	 * walked (an OR of the two groups made SQLite walk every row of the
+	 * route through files_identity). */
 	int rc = msql_prepare(d, "SELECT id FROM files WHERE route=?1 AND state IN ('staged',"
-			      "'pending','delivered','rejected','corrupt') AND next_attempt<=?2 "
-			      "AND (source_done=0 OR state IN ('staged','pending','delivered')) "
-			      "ORDER BY id", &st, err);
+			      "'pending','delivered') AND next_attempt<=?2 UNION ALL "
+			      "SELECT id FROM files WHERE route=?1 AND state IN ('rejected',"
+			      "'corrupt') AND source_done=0 AND next_attempt<=?2 ORDER BY id",
+			      &st, err);
 	if (rc != 0)
 		return rc;
 	msql_bind_text(st, 1, route);

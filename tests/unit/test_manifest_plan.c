@@ -80,7 +80,8 @@ static int64_t sql_int(const struct fixture *fx, const char *text)
 
 /* HISTORY files in route a, created long ago, each with a delivery, an
  * event and a shipment id: what a year leaves behind. One in five is dead
- * (never pruned), the others done. */
+ * (never pruned), one in five rejected (its source finished), the others
+ * done. */
 #define HISTORY 20000
 static void add_history(struct fixture *fx)
 {
@@ -90,7 +91,8 @@ static void add_history(struct fixture *fx)
 		"INSERT INTO files(id, route, source_uri, name, size, mtime, sha256, format, state, "
 		"  attempts, next_attempt, spool_path, summary, source_done, created, updated) "
 		"SELECT 1000000+i, 'a', '/old/f'||i, 'f'||i, 10, 100, printf('e%%063x', i), 'text', "
-		"  CASE WHEN i%%5 THEN 'done' ELSE 'dead' END, 1, 0, '/spool/old', '{}', 1, "
+		"  CASE i%%5 WHEN 0 THEN 'dead' WHEN 1 THEN 'rejected' ELSE 'done' END, 1, 0, "
+		"  '/spool/old', '{}', 1, "
 		"  100+i/100, 100+i/100 FROM n;"
 		"INSERT INTO shipments SELECT 'OLD'||(id/3), id FROM files;"
 		"INSERT INTO deliveries(file_id, dest, state, updated) "
