@@ -8,10 +8,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
-if [ ! -x "$build/kargo-agent" ]; then
-	(cd "$top" && { [ -x configure ] || autoreconf -fi; })
-	mkdir -p "$build" && (cd "$build" && "$top/configure" -q CFLAGS="-O2" && make -s -j"$(nproc)")
-fi
+sh "$top/bench/build.sh" "$build"
 ka="$build/kargo-agent"
 w=$(mktemp -d "${TMPDIR:-/tmp}/kargo-bench.XXXXXX")
 trap 'rm -rf "$w"' EXIT

@@ -132,7 +132,10 @@ void manifest_rollback(struct manifest *m);
  * The identity is (route, source URI, size, mtime in seconds), and for a
  * local file (MTIME_NS and INO not 0) also its mtime in nanoseconds and
  * inode; rows recorded without them (SFTP, or before version 4 of the
- * schema) match on seconds. */
+ * schema) match on seconds. A pruned file whose identity was kept (a
+ * tombstone, while its source may still list it) is seen too; the
+ * tombstone then records that it was listed (kept for manifest_retention
+ * after the last listing). */
 int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
 		  int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino);
 

@@ -63,8 +63,11 @@ struct manifest_backend {
 			 const char *detail, char *err);
 	int (*notes)(struct manifest_db *db, const char *event, int64_t *count, char **latest,
 		     char *err);
+	/* 1 when a file or a tombstone (a pruned file's identity) matches; a
+	 * matching tombstone last listed before STALE is marked listed NOW. */
 	int (*seen)(struct manifest_db *db, const char *route, const char *source_uri,
-		    int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino);
+		    int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino, int64_t now,
+		    int64_t stale);
 	int (*add_file)(struct manifest_db *db, const struct mfile *f, int64_t now, int64_t *id,
 			char *err);
 	int (*set_parsed)(struct manifest_db *db, int64_t id, const char *format,

@@ -57,7 +57,11 @@ int manifest_notes(struct manifest *m, const char *event, int64_t *count, char *
 int manifest_seen(struct manifest *m, const char *route, const char *source_uri,
 		  int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino)
 {
-	return m->be->seen(m->db, route, source_uri, size, mtime, mtime_ns, ino);
+	/* A tombstone's `listed` moves at most once a day: a listing does not
+	 * write for every file it shows. */
+	int64_t now = now_s();
+	return m->be->seen(m->db, route, source_uri, size, mtime, mtime_ns, ino, now,
+			   now - 86400);
 }
 
 int manifest_add_file(struct manifest *m, struct mfile *f, char *err)

@@ -143,7 +143,12 @@ static const char *const migrations[] = {
 	"  listed INTEGER NOT NULL);"
 	"CREATE UNIQUE INDEX tombstones_identity ON tombstones(route, source_uri, size, mtime, "
 	"  ifnull(mtime_ns, 0), ifnull(ino, 0));"
-	"CREATE INDEX tombstones_listed ON tombstones(listed);",
+	"CREATE INDEX tombstones_listed ON tombstones(listed);"
+	/* The rejected and corrupt files whose source is not finished, for
+	 * the due query: only files in flight are in it, not the rejected
+	 * history that files_due would walk. */
+	"CREATE INDEX files_unfinished ON files(route, state, next_attempt) "
+	"  WHERE source_done = 0;",
 };
 
 static int user_version(struct manifest_db *d, int *v, char *err)

@@ -11,7 +11,7 @@
 #include "common.h"
 #include "manifest_backend.h"
 
-#define MSQL_STMTS 48
+#define MSQL_STMTS 96
 
 struct msql_stmt {
 	const char *sql;
@@ -57,7 +57,7 @@ int msql_note_once(struct manifest_db *d, int64_t ts_ms, const char *event, cons
 int msql_notes(struct manifest_db *d, const char *event, int64_t *count, char **latest,
 	       char *err);
 int msql_seen(struct manifest_db *d, const char *route, const char *source_uri, int64_t size,
-	      int64_t mtime, int64_t mtime_ns, int64_t ino);
+	      int64_t mtime, int64_t mtime_ns, int64_t ino, int64_t now, int64_t stale);
 int msql_add_file(struct manifest_db *d, const struct mfile *f, int64_t now, int64_t *id,
 		  char *err);
 int msql_set_parsed(struct manifest_db *d, int64_t id, const char *format, const char *summary,

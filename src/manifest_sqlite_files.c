@@ -67,20 +67,59 @@ int msql_notes(struct manifest_db *d, const char *event, int64_t *count, char **
 	return rc;
 }
 
-int msql_seen(struct manifest_db *d, const char *route, const char *source_uri, int64_t size,
-	      int64_t mtime, int64_t mtime_ns, int64_t ino)
+/* Bind the identity of a listed file to ?1..?6 of ST. */
+static void bind_identity(sqlite3_stmt *st, const char *route, const char *source_uri,
+			  int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino)
 {
-	sqlite3_stmt *st = d->st_seen;
-	sqlite3_reset(st);
 	msql_bind_text(st, 1, route);
 	msql_bind_text(st, 2, source_uri);
 	sqlite3_bind_int64(st, 3, size);
 	sqlite3_bind_int64(st, 4, mtime);
 	msql_bind_known(st, 5, mtime_ns);
 	msql_bind_known(st, 6, ino);
+}
+
+/* A tombstone with this identity: 1 (and marked listed NOW when it was
+ * last listed before STALE), 0 when none. Failing to mark it only delays
+ * the mark to the next listing. */
+static int seen_tombstone(struct manifest_db *d, const char *route, const char *source_uri,
+			  int64_t size, int64_t mtime, int64_t mtime_ns, int64_t ino,
+			  int64_t now, int64_t stale)
+{
+	sqlite3_stmt *st = NULL;
+	char err[ERRLEN];
+	if (msql_prepare(d, "SELECT rowid, listed FROM tombstones WHERE route=?1 AND "
+			 "source_uri=?2 AND size=?3 AND mtime=?4 AND (mtime_ns IS NULL OR "
+			 "?5 IS NULL OR (mtime_ns=?5 AND ino=?6))", &st, err) != 0)
+		return KA_ERR;
+	bind_identity(st, route, source_uri, size, mtime, mtime_ns, ino);
+	int r = sqlite3_step(st);
+	int64_t rowid = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int old = r == SQLITE_ROW && sqlite3_column_int64(st, 1) < stale;
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW)
+		return r == SQLITE_DONE ? 0 : KA_ERR;
+	if (old && msql_prepare(d, "UPDATE tombstones SET listed=?2 WHERE rowid=?1", &st,
+				err) == 0) {
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_int64(st, 2, now);
+		(void)msql_step_done(d, st, err, "marking a tombstone listed");
+	}
+	return 1;
+}
+
+int msql_seen(struct manifest_db *d, const char *route, const char *source_uri, int64_t size,
+	      int64_t mtime, int64_t mtime_ns, int64_t ino, int64_t now, int64_t stale)
+{
+	sqlite3_stmt *st = d->st_seen;
+	sqlite3_reset(st);
+	bind_identity(st, route, source_uri, size, mtime, mtime_ns, ino);
 	int r = sqlite3_step(st);
 	sqlite3_reset(st);
-	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : KA_ERR;
+	if (r == SQLITE_DONE)
+		return seen_tombstone(d, route, source_uri, size, mtime, mtime_ns, ino, now,
+				      stale);
+	return r == SQLITE_ROW ? 1 : KA_ERR;
 }
 
 int msql_add_file(struct manifest_db *d, const struct mfile *f, int64_t now, int64_t *id,
@@ -257,10 +296,17 @@ int msql_due(struct manifest_db *d, const char *route, int64_t now, int64_t **id
 	     char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = msql_prepare(d, "SELECT id FROM files WHERE route=?1 AND ("
-			      "(state IN ('staged','pending','delivered') AND next_attempt<=?2) OR "
-			      "(state IN ('rejected','corrupt') AND source_done=0 AND "
-			      "next_attempt<=?2)) ORDER BY id", &st, err);
+	/* One range per state: files_due(route, state, next_attempt) for the
+	 * files in flight, files_unfinished (the same, of the files whose
+	 * source is not finished) for the rejected and corrupt ones, so that
+	 * neither the done history nor the finished rejected files are
+	 * walked (an OR of the two groups made SQLite walk every row of the
+	 * route through files_identity). */
+	int rc = msql_prepare(d, "SELECT id FROM files WHERE route=?1 AND state IN ('staged',"
+			      "'pending','delivered') AND next_attempt<=?2 UNION ALL "
+			      "SELECT id FROM files WHERE route=?1 AND state IN ('rejected',"
+			      "'corrupt') AND source_done=0 AND next_attempt<=?2 ORDER BY id",
+			      &st, err);
 	if (rc != 0)
 		return rc;
 	msql_bind_text(st, 1, route);
@@ -286,13 +332,16 @@ int msql_alerts_due(struct manifest_db *d, const char *route, const char *states
 		    int64_t since, mfile_fn fn, void *ctx, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	/* route and state lead the files_due index: the history of done files
-	 * is never read. */
-	int rc = msql_prepare(d, "SELECT " MSQL_FILE_COLUMNS " FROM files WHERE route=?1 AND "
+	/* files_state (state, updated): the failed files of the last days
+	 * only, neither the done history nor the older dead and rejected
+	 * files (files_due would walk all of the route's). */
+	int rc = msql_prepare(d, "SELECT " MSQL_FILE_COLUMNS " FROM files INDEXED BY files_state "
+			      "WHERE route=?1 AND "
 			      "state IN ('dead','corrupt','rejected') AND "
 			      "instr(?2, ','||state||',')>0 AND updated>=?3 AND NOT EXISTS "
-			      "(SELECT 1 FROM events e WHERE e.file_id=files.id AND "
-			      "e.event='alerted' AND e.detail LIKE 'state='||files.state||' %') "
+			      "(SELECT 1 FROM events WHERE events.file_id=files.id AND "
+			      "events.event='alerted' AND "
+			      "events.detail LIKE 'state='||files.state||' %') "
 			      "ORDER BY id", &st, err);
 	if (rc != 0)
 		return rc;

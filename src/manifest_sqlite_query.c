@@ -27,20 +27,62 @@ int msql_get(struct manifest_db *d, int64_t id, struct mfile *f, char *err)
 	return rc;
 }
 
+/* The statement for each set of filters given (bits LIST_*), so that each
+ * is one index walk: a shipment id through the shipments primary key (then
+ * each file by its id), a state through files_state (the --since bound also
+ * bounds `updated`, which is never before `created`), a route and a state
+ * through files_due, --since alone or with a route through files_created,
+ * a route through files_identity. Only the listing of everything reads
+ * every row. */
+enum { LIST_ROUTE = 1, LIST_STATE = 2, LIST_SINCE = 4, LIST_SHIPMENT = 8 };
+#define LIST_SQL(from, where) "SELECT " MSQL_FILE_COLUMNS " FROM " from " WHERE 1" where \
+	" ORDER BY id LIMIT ?5"
+#define L_FILES "files"
+#define L_CREATED "files INDEXED BY files_created"
+#define L_SHIP "shipments CROSS JOIN files ON files.id=shipments.file_id"
+#define L_R " AND route=?1"
+#define L_S " AND state=?2"
+#define L_T " AND created>=?4"
+#define L_U " AND updated>=?4"
+#define L_SH " AND shipment_id=?3"
+static const char *const list_sql[16] = {
+	[0] = LIST_SQL(L_FILES, ""),
+	[LIST_ROUTE] = LIST_SQL(L_FILES, L_R),
+	[LIST_STATE] = LIST_SQL(L_FILES, L_S),
+	[LIST_ROUTE | LIST_STATE] = LIST_SQL(L_FILES, L_R L_S),
+	[LIST_SINCE] = LIST_SQL(L_CREATED, L_T),
+	[LIST_ROUTE | LIST_SINCE] = LIST_SQL(L_CREATED, L_R L_T),
+	[LIST_STATE | LIST_SINCE] = LIST_SQL(L_FILES, L_S L_T L_U),
+	[LIST_ROUTE | LIST_STATE | LIST_SINCE] = LIST_SQL(L_FILES, L_R L_S L_T L_U),
+	[LIST_SHIPMENT] = LIST_SQL(L_SHIP, L_SH),
+	[LIST_SHIPMENT | LIST_ROUTE] = LIST_SQL(L_SHIP, L_SH L_R),
+	[LIST_SHIPMENT | LIST_STATE] = LIST_SQL(L_SHIP, L_SH L_S),
+	[LIST_SHIPMENT | LIST_ROUTE | LIST_STATE] = LIST_SQL(L_SHIP, L_SH L_R L_S),
+	[LIST_SHIPMENT | LIST_SINCE] = LIST_SQL(L_SHIP, L_SH L_T),
+	[LIST_SHIPMENT | LIST_ROUTE | LIST_SINCE] = LIST_SQL(L_SHIP, L_SH L_R L_T),
+	[LIST_SHIPMENT | LIST_STATE | LIST_SINCE] = LIST_SQL(L_SHIP, L_SH L_S L_T),
+	[LIST_SHIPMENT | LIST_ROUTE | LIST_STATE | LIST_SINCE] =
+		LIST_SQL(L_SHIP, L_SH L_R L_S L_T),
+};
+
 int msql_list(struct manifest_db *d, const struct mfilter *flt, mfile_fn fn, void *ctx,
 	      char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = msql_prepare(d, "SELECT " MSQL_FILE_COLUMNS " FROM files WHERE "
-			      "(?1 IS NULL OR route=?1) AND (?2 IS NULL OR state=?2) AND "
-			      "(?3 IS NULL OR id IN (SELECT file_id FROM shipments WHERE "
-			      "shipment_id=?3)) AND created>=?4 ORDER BY id LIMIT ?5", &st, err);
+	int which = (flt->route ? LIST_ROUTE : 0) | (flt->state ? LIST_STATE : 0) |
+		    (flt->since ? LIST_SINCE : 0) | (flt->shipment ? LIST_SHIPMENT : 0);
+	int rc = msql_prepare(d, list_sql[which], &st, err);
 	if (rc != 0)
 		return rc;
-	msql_bind_text(st, 1, flt->route);
-	msql_bind_text(st, 2, flt->state);
-	msql_bind_text(st, 3, flt->shipment);
-	sqlite3_bind_int64(st, 4, flt->since);
+	/* Parameters a statement does not name are left unbound. */
+	if (flt->route)
+		msql_bind_text(st, 1, flt->route);
+	if (flt->state)
+		msql_bind_text(st, 2, flt->state);
+	if (flt->shipment)
+		msql_bind_text(st, 3, flt->shipment);
+	if (flt->since)
+		sqlite3_bind_int64(st, 4, flt->since);
 	sqlite3_bind_int64(st, 5, flt->limit > 0 ? flt->limit : -1);
 	return msql_each_file(d, st, fn, ctx, err, "listing files");
 }
@@ -107,12 +149,14 @@ int msql_remotes(struct manifest_db *d, struct mremote_status **v, size_t *n, ch
 	return 0;
 }
 
+/* The routes with files (the counts table) or cycles: two small tables,
+ * never the files. */
 int msql_status_routes(struct manifest_db *d, void (*fn)(void *ctx, const char *route),
 		       void *ctx, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = msql_prepare(d, "SELECT route FROM files UNION SELECT route FROM routes", &st,
-			      err);
+	int rc = msql_prepare(d, "SELECT route FROM counts WHERE files>0 UNION "
+			      "SELECT route FROM routes", &st, err);
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW)
@@ -121,15 +165,19 @@ int msql_status_routes(struct manifest_db *d, void (*fn)(void *ctx, const char *
 	return 0;
 }
 
+/* Files and bytes per (route, state) from the counts table (kept by
+ * triggers); the files waiting for a retry, and the earliest retry, from
+ * the few files still in flight (files_state, never the done history). */
 int msql_status_counts(struct manifest_db *d, void (*fn)(void *ctx, const struct mstate_count *c),
 		       void *ctx, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = msql_prepare(d, "SELECT route, state, count(*), min(CASE WHEN state IN "
-			      "('pending','staged','delivered') AND attempts>0 THEN next_attempt "
-			      "END), sum(CASE WHEN state IN ('pending','staged','delivered') AND "
-			      "attempts>0 THEN 1 ELSE 0 END), sum(size) "
-			      "FROM files GROUP BY route, state", &st, err);
+	int rc = msql_prepare(d, "SELECT counts.route, counts.state, files, next, ifnull(n, 0), "
+			      "bytes FROM counts LEFT JOIN (SELECT route, state, count(*) AS n, "
+			      "min(next_attempt) AS next FROM files WHERE state IN "
+			      "('pending','staged','delivered') AND attempts>0 GROUP BY route, "
+			      "state) AS retrying USING (route, state)",
+			      &st, err);
 	if (rc != 0)
 		return rc;
 	while (sqlite3_step(st) == SQLITE_ROW) {

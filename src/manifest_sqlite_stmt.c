@@ -1,13 +1,15 @@
 /* The SQLite backend's shared helpers: errors that name the manifest, the
  * cache of prepared statements (each compiled once per connection and
- * reused), binding and reading values, and reading file rows. Calls nothing
- * else of the manifest but the record helpers (manifest_records.c). */
+ * reused, and their plans for the test that keeps them index lookups),
+ * binding and reading values, and reading file rows. Calls nothing else of
+ * the manifest but the record helpers (manifest_records.c). */
 #include "manifest_sqlite.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "manifest_sqlite_plan.h"
 
 /* Fill ERR with WHAT and SQLite's message; KA_TRANSIENT when the database
  * was busy, locked or full, else KA_ERR. */
@@ -130,5 +132,28 @@ int msql_each_file(struct manifest_db *d, sqlite3_stmt *st, mfile_fn fn, void *c
 	if (r != SQLITE_DONE && r != SQLITE_ROW)
 		rc = msql_fail(d, err, what);
 	sqlite3_reset(st);
+	return rc;
+}
+
+/* For the query-plan test (manifest_sqlite_plan.h): each prepared
+ * statement's SQL with each line of its EXPLAIN QUERY PLAN and the virtual
+ * machine steps it has run, until FN returns non-zero. */
+int msql_plans(struct manifest_db *d,
+	       int (*fn)(void *ctx, const char *sql, const char *plan, int64_t steps),
+	       void *ctx, char *err)
+{
+	int rc = 0, stop = 0;
+	for (size_t i = 0; rc == 0 && !stop && i < d->ncache; i++) {
+		char *sql = xasprintf("EXPLAIN QUERY PLAN %s", sqlite3_sql(d->cache[i].st));
+		sqlite3_stmt *st = NULL;
+		int64_t steps = sqlite3_stmt_status(d->cache[i].st, SQLITE_STMTSTATUS_VM_STEP, 0);
+		if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
+			rc = msql_fail(d, err, "explaining a statement");
+		while (rc == 0 && !stop && sqlite3_step(st) == SQLITE_ROW)
+			stop = fn(ctx, sqlite3_sql(d->cache[i].st),
+				  (const char *)sqlite3_column_text(st, 3), steps);
+		sqlite3_finalize(st);
+		free(sql);
+	}
 	return rc;
 }
