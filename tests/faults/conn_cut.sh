@@ -126,7 +126,10 @@ while [ "$runs" -lt "$runs_wanted" ]; do
 		runs=$((runs + 1)) k=$((k + 1))
 		n1=$(grep -c '^cut' "$PX/events")
 		cuts=$((cuts + n1 - n0))
-		[ "$RC" = 0 ] || [ "$RC" = 69 ] || fail "run $runs ($mode): exit $RC"
+		if [ "$RC" != 0 ] && [ "$RC" != 69 ]; then
+			fail "run $runs ($mode): exit $RC"
+			tail -20 "$T/stderr" | sed 's/^/#   /'
+		fi
 		after_run "run $runs ($mode)" >"$T/check.out"
 		grep -v '^ok' "$T/check.out"
 		sql "update files set next_attempt = 0"  # no waiting out retry_base
