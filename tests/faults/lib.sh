@@ -7,6 +7,10 @@ TCP_CUT="$KA_BUILDDIR/tests/faults/tcp-cut"
 SRV="$T/sshd"
 PX="$T/proxy"
 PX_PID=""
+# A known libssh2 leak when a handshake is cut (see lsan.supp); full stacks,
+# so that the suppression can see libssh2 under OpenSSL's allocations.
+export LSAN_OPTIONS="suppressions=$KA_SRCDIR/tests/faults/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 
 # Small file systems (root only): mount_tmpfs DIR OPTIONS mounts a tmpfs
 # with OPTIONS at DIR, or skips the test (77); unmount_all, called from the
