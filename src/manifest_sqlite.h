@@ -10,7 +10,7 @@
 
 #include "manifest_backend.h"
 
-#define MSQL_STMTS 48
+#define MSQL_STMTS 64
 
 struct msql_stmt {
 	const char *sql;
@@ -106,5 +106,20 @@ int msql_mailbox_set(struct manifest_db *d, const char *route, const char *mailb
 		     uint32_t uidvalidity, uint32_t last_uid, char *err);
 int msql_seen_content(struct manifest_db *d, const char *route, const char *name,
 		      const char *sha256);
+
+/* manifest_sqlite_prune.c: retention */
+int msql_prune_window(struct manifest_db *d, const char *state, int64_t before,
+		      const struct mprune_cursor *cur, int limit,
+		      int (*fn)(void *ctx, const struct mprune_file *f), void *ctx, char *err);
+int msql_prune_spool_gone(struct manifest_db *d, int64_t id, int64_t now, char *err);
+int msql_prune_file(struct manifest_db *d, int64_t id, int tombstone, int64_t now,
+		    struct mprune_counts *c, char *err);
+int msql_prune_needed(struct manifest_db *d, const char *sha256);
+int msql_prune_notes(struct manifest_db *d, int64_t before_ms, int limit, int64_t *n,
+		     char *err);
+int msql_prune_tombstones(struct manifest_db *d, int64_t before, int limit, int64_t *n,
+			  char *err);
+int msql_compact(struct manifest_db *d, int pages, int64_t *left, char *err);
+int msql_checkpoint(struct manifest_db *d, char *err);
 
 #endif

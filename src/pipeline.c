@@ -13,6 +13,7 @@
 #include "deliver.h"
 #include "metrics.h"
 #include "notify.h"
+#include "prune.h"
 #include "stage.h"
 
 int pipeline_init(struct pipeline *p, struct app *a)
@@ -289,6 +290,7 @@ void pipeline_run(struct pipeline *p)
 {
 	struct app *a = p->a;
 	struct notify n;
+	struct prune_clock pc = { 0 };
 	int ready = 0;
 	notify_init(&n, &a->lg);
 	p->notify = &n;
@@ -309,10 +311,14 @@ void pipeline_run(struct pipeline *p)
 		int64_t deadline = start + (int64_t)a->cfg.agent.poll_interval * 1000;
 		while (!*a->stop && !*a->reload && now_ms() < deadline) {
 			notify_tick(&n, 0);
-			if (wait_next(p, deadline))
+			/* Retention between cycles, a slice at a time: a short
+			 * wait after each, so new files are noticed in between. */
+			int64_t until = prune_tick(&pc, a) ? now_ms() + 20 : deadline;
+			if (wait_next(p, until < deadline ? until : deadline))
 				break;  /* an event, or a file due to be stable */
 		}
 	}
+	prune_clock_release(&pc);
 	notify_tick(&n, 1);
 	log_event(&a->lg, LOG_INFO, "stopped", "reason=signal");
 	p->notify = NULL;

@@ -44,6 +44,7 @@ struct cmd_opts {
 	int on_exists, mkdir, by_filter;      /* resend */
 	const char *route, *state, *reason;   /* retry */
 	const char *format, *path;            /* validate */
+	int dry_run;                          /* prune --dry-run */
 };
 
 /* Each command is two functions, named in its row of cli/commands.c:
@@ -70,6 +71,8 @@ int cmd_check_config_parse(struct cli *cli, int argc, char **argv, struct cmd_op
 int cmd_check_config_run(struct app *a, struct cmd_opts *o);
 int cmd_verify_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
 int cmd_verify_run(struct app *a, struct cmd_opts *o);
+int cmd_prune_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
+int cmd_prune_run(struct app *a, struct cmd_opts *o);
 
 /* Options of commands whose only option besides -c and --help is one
  * boolean --FLAG (NULL for none), which sets *SET, and that take no
