@@ -53,18 +53,19 @@ int msql_prune_spool_gone(struct manifest_db *d, int64_t id, int64_t now, char *
 	return msql_step_done(d, st, err, "releasing a spool copy");
 }
 
-/* Run SQL (cached) with ID and NOW bound; *N += the rows it changed. */
-static int run_counted(struct manifest_db *d, const char *sql, int64_t id, int64_t now,
+/* Run SQL (cached) with ?1 = P1 and, when it has one, ?2 = P2; *N += the
+ * rows it changed. */
+static int run_counted(struct manifest_db *d, const char *sql, int64_t p1, int64_t p2,
 		       int64_t *n, char *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = msql_prepare(d, sql, &st, err);
 	if (rc != 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, p1);
 	if (sqlite3_bind_parameter_count(st) > 1)
-		sqlite3_bind_int64(st, 2, now);
-	rc = msql_step_done(d, st, err, "pruning a file");
+		sqlite3_bind_int64(st, 2, p2);
+	rc = msql_step_done(d, st, err, "pruning old rows");
 	if (rc == 0)
 		*n += sqlite3_changes(d->db);
 	return rc;
@@ -104,33 +105,20 @@ int msql_prune_needed(struct manifest_db *d, const char *sha256)
 	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : KA_ERR;
 }
 
-/* Run a bounded DELETE with BEFORE and LIMIT bound; *N the rows deleted. */
-static int delete_old(struct manifest_db *d, const char *sql, int64_t before, int limit,
-		      int64_t *n, char *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = msql_prepare(d, sql, &st, err);
-	if (rc != 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, before);
-	sqlite3_bind_int(st, 2, limit);
-	rc = msql_step_done(d, st, err, "pruning old rows");
-	*n = rc == 0 ? sqlite3_changes(d->db) : 0;
-	return rc;
-}
-
 int msql_prune_notes(struct manifest_db *d, int64_t before_ms, int limit, int64_t *n,
 		     char *err)
 {
-	return delete_old(d, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE "
-			  "file_id IS NULL AND ts<?1 LIMIT ?2)", before_ms, limit, n, err);
+	*n = 0;
+	return run_counted(d, "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE "
+			   "file_id IS NULL AND ts<?1 LIMIT ?2)", before_ms, limit, n, err);
 }
 
 int msql_prune_tombstones(struct manifest_db *d, int64_t before, int limit, int64_t *n,
 			  char *err)
 {
-	return delete_old(d, "DELETE FROM tombstones WHERE rowid IN (SELECT rowid FROM "
-			  "tombstones WHERE listed<?1 LIMIT ?2)", before, limit, n, err);
+	*n = 0;
+	return run_counted(d, "DELETE FROM tombstones WHERE rowid IN (SELECT rowid FROM "
+			   "tombstones WHERE listed<?1 LIMIT ?2)", before, limit, n, err);
 }
 
 /* Read one integer PRAGMA. */

@@ -311,9 +311,11 @@ void pipeline_run(struct pipeline *p)
 		int64_t deadline = start + (int64_t)a->cfg.agent.poll_interval * 1000;
 		while (!*a->stop && !*a->reload && now_ms() < deadline) {
 			notify_tick(&n, 0);
-			/* Retention between cycles, a slice at a time: a short
-			 * wait after each, so new files are noticed in between. */
-			int64_t until = prune_tick(&pc, a) ? now_ms() + 20 : deadline;
+			/* Retention between cycles, a slice at a time, each
+			 * followed by a wait as long (new files are noticed in
+			 * it, and other writers get the manifest). */
+			int64_t worked = prune_tick(&pc, a);
+			int64_t until = worked ? now_ms() + (worked > 20 ? worked : 20) : deadline;
 			if (wait_next(p, until < deadline ? until : deadline))
 				break;  /* an event, or a file due to be stable */
 		}

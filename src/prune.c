@@ -11,14 +11,16 @@
 
 #include "common.h"
 
-#define PRUNE_BATCH 500        /* files per batch (bench/prune.sh) */
+#define PRUNE_BATCH 250        /* files per batch: ~25 ms (bench/prune.sh) */
 #define PRUNE_WALK 256         /* spool objects looked at per walk batch */
-#define PRUNE_PAGES 512        /* free pages given back per incremental vacuum */
+#define PRUNE_PAGES 128        /* free pages given back per incremental vacuum */
 #define PRUNE_EVERY 3600       /* run: seconds between passes */
-#define PRUNE_SLICE_MS 100     /* run: time budget of a slice between cycles */
+#define PRUNE_SLICE_MS 50      /* run: time budget of a slice between cycles */
 
 enum { PH_WALK, PH_SPOOL, PH_DONE, PH_REJECTED, PH_NOTES, PH_TOMBSTONES, PH_COMPACT,
        PH_CHECKPOINT, PH_END };
+static const char *const phase_names[] = { "walk", "spool", "done", "rejected", "notes",
+					   "tombstones", "compact", "checkpoint" };
 
 void prune_start(struct prune *pr, struct app *a, int dry_run)
 {
@@ -30,6 +32,7 @@ void prune_start(struct prune *pr, struct app *a, int dry_run)
 	pr->spool_before = ag->spool_retention ? now - ag->spool_retention : 0;
 	pr->rows_before = ag->manifest_retention ? now - ag->manifest_retention : 0;
 	pr->started_ms = now_ms();
+	pr->longest_phase = phase_names[PH_WALK];
 }
 
 /* A pruned file of ROUTE keeps its identity as a tombstone while its
@@ -144,8 +147,10 @@ int prune_step(struct prune *pr, int64_t budget_ms, char *err)
 		int n = phase_batch(pr, err);
 		int64_t ms = now_ms() - t;
 		pr->batches++;
-		if (ms > pr->longest_ms)
+		if (ms > pr->longest_ms) {
 			pr->longest_ms = ms;
+			pr->longest_phase = phase_names[pr->phase];
+		}
 		if (n < 0)
 			return n;
 		if (n == 0) {
@@ -172,18 +177,20 @@ void prune_log(const struct prune *pr)
 	log_event(&pr->a->lg, some ? LOG_INFO : LOG_DEBUG, "pruned",
 		  "dry_run=%d spool_copies=%lld files=%lld deliveries=%lld events=%lld "
 		  "shipments=%lld tombstones_written=%lld notes=%lld tombstones=%lld "
-		  "objects=%lld orphans=%lld bytes=%lld batches=%lld longest_batch_ms=%lld ms=%lld",
+		  "objects=%lld orphans=%lld bytes=%lld batches=%lld longest_batch_ms=%lld "
+		  "longest_batch=%s ms=%lld",
 		  pr->dry_run, (long long)c->spool_expired, (long long)c->files,
 		  (long long)c->deliveries, (long long)c->events, (long long)c->shipments,
 		  (long long)c->tombstones_written, (long long)c->notes, (long long)c->tombstones,
 		  (long long)pr->objects, (long long)pr->orphans, (long long)pr->bytes,
-		  (long long)pr->batches, (long long)pr->longest_ms,
+		  (long long)pr->batches, (long long)pr->longest_ms, pr->longest_phase,
 		  (long long)(now_ms() - pr->started_ms));
 }
 
-int prune_tick(struct prune_clock *pc, struct app *a)
+int64_t prune_tick(struct prune_clock *pc, struct app *a)
 {
 	char err[ERRLEN], q[1024];
+	int64_t start = now_ms();
 	if (!pc->active) {
 		if (now_s() < pc->next)
 			return 0;
@@ -193,8 +200,8 @@ int prune_tick(struct prune_clock *pc, struct app *a)
 	int rc = prune_step(&pc->pr, PRUNE_SLICE_MS, err);
 	if (rc < 0)
 		log_event(&a->lg, LOG_WARN, "prune_failed", "error=%s", log_quote(err, q, sizeof(q)));
-	if (rc == 0 || (rc < 0 && rc == KA_TRANSIENT))
-		return 1;  /* more to do, or the manifest was busy: the next slice goes on */
+	if (rc == 0 || rc == KA_TRANSIENT)  /* more to do, or the manifest was busy */
+		return now_ms() - start + 1;
 	if (rc == 1)
 		prune_log(&pc->pr);
 	prune_release(&pc->pr);

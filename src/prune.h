@@ -25,6 +25,7 @@ struct prune {
 	int64_t objects, bytes;     /* spool objects removed (or that would be) */
 	int64_t orphans;            /* of them, found by the walk: no file needed them */
 	int64_t batches, longest_ms, started_ms;
+	const char *longest_phase;  /* the phase of the longest batch */
 };
 
 /* Start a pass of A's retention (DRY_RUN: count only). */
@@ -45,8 +46,11 @@ struct prune_clock {
 	int64_t next;               /* seconds; 0 = after the first cycle */
 };
 /* Between cycles: start a pass when one is due, and work on it for one
- * slice. Returns 1 while a pass is in progress (call again soon). */
-int prune_tick(struct prune_clock *pc, struct app *a);
+ * slice (about 50 ms). While the pass goes on, returns the milliseconds the
+ * slice took: wait at least as long before the next, so a writer of
+ * another process (resend), whose busy handler polls, finds the manifest
+ * free half the time. 0 when no pass is in progress. */
+int64_t prune_tick(struct prune_clock *pc, struct app *a);
 void prune_clock_release(struct prune_clock *pc);
 
 #endif

@@ -5,6 +5,8 @@
  * given back. Under the manifest's lock, so it never races staging.
  * --dry-run does the same in one transaction it rolls back, and removes
  * nothing from the spool. */
+#include <unistd.h>
+
 #include "cli.h"
 #include "prune.h"
 
@@ -34,8 +36,17 @@ int cmd_prune_run(struct app *a, struct cmd_opts *o)
 	char err[ERRLEN];
 	int rc;
 	prune_start(&pr, a, o->dry_run);
-	while ((rc = prune_step(&pr, 1000, err)) == 0 && !*a->stop)
-		;
+	/* A batch at a time, each followed by a pause as long: a writer of
+	 * another process (resend), whose busy handler polls, finds the
+	 * manifest free half the time instead of never. */
+	for (;;) {
+		int64_t t = now_ms();
+		rc = prune_step(&pr, 0, err);
+		if (rc != 0 || *a->stop)
+			break;
+		if (!pr.dry_run)
+			usleep((useconds_t)(now_ms() - t) * 1000);
+	}
 	if (rc == 1) {
 		report(&pr);
 		prune_log(&pr);

@@ -155,6 +155,7 @@ assert_eq "unlisted old tombstone gone, recent one kept" "/x/new-tomb" \
 	"$(sql "select source_uri from tombstones where source_uri like '/x/%'")"
 assert_eq "old note gone, recent note kept" "recent note" \
 	"$(sql "select detail from events where file_id is null")"
+assert_eq "the freed pages are given back (incremental vacuum)" 0 "$(sql "pragma freelist_count")"
 assert_eq "counts follow the deletions" "5|$(sql "select count(*) from files")" \
 	"$(sql "select sum(files), 1 from counts" | cut -d'|' -f1)|$(sql "select count(*) from files")"
 
