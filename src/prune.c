@@ -13,7 +13,7 @@
 
 #define PRUNE_BATCH 250        /* files per batch: ~25 ms (bench/prune.sh) */
 #define PRUNE_WALK 256         /* spool objects looked at per walk batch */
-#define PRUNE_PAGES 128        /* free pages given back per incremental vacuum */
+#define PRUNE_PAGES 64         /* free pages given back per incremental vacuum: ~50 ms */
 #define PRUNE_EVERY 3600       /* run: seconds between passes */
 #define PRUNE_SLICE_MS 50      /* run: time budget of a slice between cycles */
 
