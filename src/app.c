@@ -50,6 +50,26 @@ int app_lock(struct app *a)
 	return 0;
 }
 
+/* Say what opening the manifest did to an older one: the upgrade and where
+ * its copy is, the VACUUM that turned auto_vacuum on, or why it could not. */
+static void log_upgrade(struct app *a)
+{
+	struct mupgrade u;
+	char q[ERRLEN + 16];
+	if (!manifest_upgraded(&a->m, &u))
+		return;
+	if (u.from)
+		log_event(&a->lg, LOG_INFO, "manifest_upgraded", "manifest=%s from=%d to=%d "
+			  "backup=%s", a->cfg.agent.manifest, u.from, u.to,
+			  log_quote(u.backup, q, sizeof(q)));
+	if (u.vacuumed)
+		log_event(&a->lg, LOG_INFO, "manifest_vacuumed", "manifest=%s auto_vacuum=incremental",
+			  a->cfg.agent.manifest);
+	if (u.warning)
+		log_event(&a->lg, LOG_WARN, "manifest_vacuum_failed", "manifest=%s error=%s",
+			  a->cfg.agent.manifest, log_quote(u.warning, q, sizeof(q)));
+}
+
 /* Only the commands that run cycles (NEED_LOCK) create the manifest; the
  * others need it to exist, and the read-only ones never write to it. */
 static int open_manifest(struct app *a, int needs)
@@ -74,6 +94,7 @@ static int open_manifest(struct app *a, int needs)
 		fprintf(stderr, "kargo-agent: %s\n", err);
 		return rc == KA_TRANSIENT ? EX_TEMPFAIL : EX_IOERR;
 	}
+	log_upgrade(a);
 	return 0;
 }
 

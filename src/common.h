@@ -22,6 +22,7 @@ enum ka_err {
 	KA_INVALID = -7,    /* invalid input data */
 	KA_STOPPED = -8,    /* not tried: the agent is stopping (no attempt counted) */
 	KA_CORRUPT = -9,    /* a spool copy does not match its recorded sha256 */
+	KA_EXPIRED = -10,   /* a spool copy was removed by retention */
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -265,7 +265,8 @@ int route_discover(struct pipeline *p, struct route_state *rs, const struct tran
 	struct candidate *v = NULL;
 	int64_t now = now_s();
 	for (size_t i = 0; i < l.n && rc == 0 && !*p->a->stop; i++) {
-		if (!wanted(p, rs, &l, &l.v[i], now))
+		if (!wanted(p, rs, &l, &l.v[i], now) ||
+		    !budget_admit(p, r->name, l.v[i].name, l.v[i].size))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;

@@ -128,7 +128,23 @@ static int stage_payload(struct pipeline *p, const struct route_config *r,
 	return rc == 0 ? 1 : rc == 1 ? 0 : rc;
 }
 
-/* Fetch, extract and stage one message, then finish it. */
+/* May the payloads of PLS that R takes be staged within the spool's budget? */
+static int admit_payloads(struct pipeline *p, const struct route_config *r,
+			  const struct mime_payloads *pls)
+{
+	int64_t bytes = 0;
+	const char *first = NULL;
+	for (size_t i = 0; i < pls->n; i++) {
+		if (name_matches(r->pattern, pls->v[i].name)) {
+			bytes += (int64_t)pls->v[i].len;
+			first = first ? first : pls->v[i].name;
+		}
+	}
+	return !first || budget_admit(p, r->name, first, bytes);
+}
+
+/* Fetch, extract and stage one message, then finish it (STAGE_HELD: left
+ * for later, the spool's budget is reached). */
 static int take_message(struct pipeline *p, const struct route_config *r, struct mailbox *mb,
 			uint32_t uid, char *err)
 {
@@ -148,6 +164,8 @@ static int take_message(struct pipeline *p, const struct route_config *r, struct
 	if (mime_extract(data, len, &lim, &pls, reason) != 0) {
 		rc = reject_message(p, r, mb, uid, data, len, reason, err);
 		staged = rc == 0;
+	} else if (!admit_payloads(p, r, &pls)) {
+		rc = STAGE_HELD;  /* the message stays, unread, for a later cycle */
 	}
 	for (size_t i = 0; rc == 0 && i < pls.n; i++) {
 		if (!name_matches(r->pattern, pls.v[i].name))
@@ -189,6 +207,10 @@ int route_discover_mail(struct pipeline *p, struct route_state *rs,
 	rc = t->message_uids(c, mb.name, last_uid, &uids, &n, err);
 	for (size_t i = 0; rc == 0 && i < n && !*a->stop; i++) {
 		rc = take_message(p, r, &mb, uids[i], err);
+		if (rc == STAGE_HELD) {
+			rc = 0;
+			break;  /* the position stays before this message */
+		}
 		if (rc == 0)
 			rc = manifest_mailbox_set(&a->m, r->name, mb.name, mb.uidvalidity, uids[i], err);
 	}

@@ -242,6 +242,46 @@ int manifest_status(struct manifest *m, struct mroute_status **v, size_t *n, cha
 struct mroute_status *mroute_status_find(struct mroute_status *v, size_t n, const char *route);
 void mroute_status_free(struct mroute_status *v, size_t n);
 
+/* Copy the manifest at PATH to DEST while others may write to it: a
+ * consistent snapshot, written to a temporary name beside DEST, made durable
+ * and renamed, with the manifest's mode. DEST is replaced only when REPLACE
+ * (else KA_EXISTS); KA_NOENT when there is no manifest at PATH. */
+int manifest_backup(const char *path, const char *dest, int replace, char *err);
+
+/* What opening M did to an older manifest: its schema upgraded FROM → TO
+ * with a copy kept at BACKUP, its auto_vacuum turned on (VACUUMED) or the
+ * WARNING why not. */
+struct mupgrade {
+	int from, to;                 /* 0, 0: not upgraded */
+	const char *backup;
+	int vacuumed;
+	const char *warning;
+};
+/* 1 and U filled (strings valid until M is closed) when the open upgraded or
+ * vacuumed the manifest, else 0. */
+int manifest_upgraded(struct manifest *m, struct mupgrade *u);
+
+/* The bytes of the files whose copies the spool holds (sizes as recorded;
+ * each file counted, even when files share one copy). */
+int manifest_spool_bytes(struct manifest *m, int64_t *bytes, char *err);
+/* The manifest's size on disk: the database and its write-ahead log. */
+int manifest_disk_bytes(struct manifest *m, int64_t *db_bytes, int64_t *wal_bytes, char *err);
+/* When file ID's spool copy expired (removed by spool_retention), in
+ * seconds; 0 while the spool holds it. KA_NOENT when there is no such file. */
+int manifest_spool_gone(struct manifest *m, int64_t id, int64_t *when, char *err);
+
+/* Staging paused by the spool's budget (spool_max_bytes): the latest of
+ * the notes spool_full and spool_resumed says whether it is. */
+struct mpause {
+	int paused;
+	int64_t since;       /* seconds: when it paused (or last resumed) */
+	char *detail;        /* that note's detail; NULL when never paused */
+};
+int manifest_staging_pause(struct manifest *m, struct mpause *p, char *err);
+/* Record that staging paused (PAUSED) or resumed, with DETAIL. */
+int manifest_note_pause(struct manifest *m, int paused, const char *detail, char *err);
+void mpause_release(struct mpause *p);
+
 /* A parse summary (files.summary) read back. */
 struct msummary_error {
 	int64_t line;

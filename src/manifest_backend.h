@@ -130,6 +130,28 @@ struct manifest_backend {
 	int (*seen_content)(struct manifest_db *db, const char *route, const char *name,
 			    const char *sha256);
 
+	/* Copies (manifest_open.c): PATH's manifest, opened read-only and copied
+	 * consistently while others write, durably to DEST (KA_EXISTS when DEST
+	 * exists and not REPLACE; KA_NOENT when there is no manifest). What this
+	 * connection's open did to an older manifest: 1 and U filled (strings
+	 * borrowed until close) when it upgraded or vacuumed it, else 0. */
+	int (*backup)(const char *path, const char *dest, int replace, char *err);
+	int (*upgrade_report)(struct manifest_db *db, struct mupgrade *u);
+
+	/* Space (manifest_space.c): the bytes of the files whose copies the
+	 * spool holds (each file counted, even when files share a copy); the
+	 * store's own bytes on disk (DB_BYTES, and WAL_BYTES of its log, 0 when
+	 * it has none); when file ID's spool copy expired (seconds, 0 while the
+	 * spool holds it; KA_NOENT, ERR untouched, when there is no such file);
+	 * the newest note that is event A or B (*EVENT NULL when none; caller
+	 * frees EVENT and DETAIL). */
+	int (*spool_bytes)(struct manifest_db *db, int64_t *bytes, char *err);
+	int (*disk_bytes)(struct manifest_db *db, int64_t *db_bytes, int64_t *wal_bytes,
+			  char *err);
+	int (*spool_gone)(struct manifest_db *db, int64_t id, int64_t *when, char *err);
+	int (*last_note)(struct manifest_db *db, const char *a, const char *b, char **event,
+			 int64_t *ts_ms, char **detail, char *err);
+
 	/* Retention (manifest_prune.c). prune_window: FN for each file in
 	 * STATE last changed before BEFORE, after CUR in (updated, id) order,
 	 * at most LIMIT. prune_file deletes a file with its deliveries,

@@ -77,3 +77,13 @@ void manifest_rollback(struct manifest *m)
 	m->in_tx = 0;
 	m->be->rollback(m->db);
 }
+
+int manifest_backup(const char *path, const char *dest, int replace, char *err)
+{
+	return backend_for(path)->backup(path, dest, replace, err);
+}
+
+int manifest_upgraded(struct manifest *m, struct mupgrade *u)
+{
+	return m->be->upgrade_report(m->db, u);
+}

@@ -158,7 +158,10 @@ static int user_version(struct manifest_db *d, int *v, char *err)
 	return rc;
 }
 
-/* Bring the schema to the latest version in one transaction. */
+/* Bring the schema to the latest version in one transaction. An existing
+ * manifest (version above 0) is first copied beside itself, named by its
+ * version (no copy, no upgrade), and after the upgrade given incremental
+ * auto_vacuum if it has none (a failure there only warns). */
 static int migrate(struct manifest_db *d, char *err)
 {
 	int v = 0;
@@ -172,8 +175,15 @@ static int migrate(struct manifest_db *d, char *err)
 	}
 	if (v == latest)
 		return 0;
+	if (v > 0 && msql_upgrade_backup(d, v, latest, err) != 0)
+		return KA_ERR;
 	if (msql_exec(d, "BEGIN IMMEDIATE", err) != 0)
 		return KA_ERR;
+	/* Another process (resend opens the manifest for writing without the
+	 * run lock) may have upgraded it since: read the version again under
+	 * the write lock. */
+	if (user_version(d, &v, err) != 0)
+		goto fail;
 	for (int i = v; i < latest; i++) {
 		if (msql_exec(d, migrations[i], err) != 0)
 			goto fail;
@@ -182,6 +192,8 @@ static int migrate(struct manifest_db *d, char *err)
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", latest);
 	if (msql_exec(d, sql, err) != 0 || msql_exec(d, "COMMIT", err) != 0)
 		goto fail;
+	if (v > 0)
+		msql_vacuum_once(d);
 	return 0;
 fail:
 	sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
@@ -205,6 +217,7 @@ static void sqlite_close(struct manifest_db *d)
 	msql_finalize_all(d);
 	if (d->db)
 		sqlite3_close(d->db);
+	free(d->upgrade_backup);
 	free(d->path);
 	free(d);
 }
@@ -351,6 +364,12 @@ const struct manifest_backend manifest_sqlite = {
 	.mailbox_get = msql_mailbox_get,
 	.mailbox_set = msql_mailbox_set,
 	.seen_content = msql_seen_content,
+	.backup = msql_backup,
+	.upgrade_report = msql_upgrade_report,
+	.spool_bytes = msql_spool_bytes,
+	.disk_bytes = msql_disk_bytes,
+	.spool_gone = msql_spool_gone,
+	.last_note = msql_last_note,
 	.prune_window = msql_prune_window,
 	.prune_spool_gone = msql_prune_spool_gone,
 	.prune_file = msql_prune_file,

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "common.h"
 #include "manifest_backend.h"
 
 #define MSQL_STMTS 64
@@ -24,6 +25,11 @@ struct manifest_db {
 	sqlite3_stmt *st_event;
 	struct msql_stmt cache[MSQL_STMTS];  /* prepared once, reused */
 	size_t ncache;
+	/* What this open did to an older manifest (manifest_sqlite_backup.c). */
+	int upgraded_from, upgraded_to;      /* schema versions; 0 = not upgraded */
+	char *upgrade_backup;                /* the copy kept before the upgrade */
+	int vacuumed;                        /* auto_vacuum turned on by a VACUUM */
+	char vacuum_warning[ERRLEN];         /* why it could not be, or "" */
 };
 
 #define MSQL_FILE_COLUMNS "id, route, source_uri, name, size, mtime, sha256, format, state, " \
@@ -106,6 +112,19 @@ int msql_mailbox_set(struct manifest_db *d, const char *route, const char *mailb
 		     uint32_t uidvalidity, uint32_t last_uid, char *err);
 int msql_seen_content(struct manifest_db *d, const char *route, const char *name,
 		      const char *sha256);
+
+/* manifest_sqlite_backup.c: copies of the manifest */
+int msql_backup(const char *path, const char *dest, int replace, char *err);
+int msql_upgrade_backup(struct manifest_db *d, int from, int to, char *err);
+void msql_vacuum_once(struct manifest_db *d);
+int msql_upgrade_report(struct manifest_db *d, struct mupgrade *u);
+
+/* manifest_sqlite_space.c: the spool's and the manifest's space */
+int msql_spool_bytes(struct manifest_db *d, int64_t *bytes, char *err);
+int msql_disk_bytes(struct manifest_db *d, int64_t *db_bytes, int64_t *wal_bytes, char *err);
+int msql_spool_gone(struct manifest_db *d, int64_t id, int64_t *when, char *err);
+int msql_last_note(struct manifest_db *d, const char *a, const char *b, char **event,
+		   int64_t *ts_ms, char **detail, char *err);
 
 /* manifest_sqlite_prune.c: retention */
 int msql_prune_window(struct manifest_db *d, const char *state, int64_t before,

@@ -98,6 +98,35 @@ static void write_all(FILE *out, const struct config *cfg, struct mroute_status 
 	fprintf(out, "kargo_agent_cycle_duration_seconds %.3f\n", (double)cycle_ms / 1000.0);
 }
 
+/* The spool's bytes and budget, the staging pause, the manifest's size. */
+static int write_space(FILE *out, struct app *a, char *err)
+{
+	int64_t spool = 0, db = 0, wal = 0;
+	struct mpause pause = { 0 };
+	int rc = manifest_spool_bytes(&a->m, &spool, err);
+	if (rc == 0)
+		rc = manifest_disk_bytes(&a->m, &db, &wal, err);
+	if (rc == 0)
+		rc = manifest_staging_pause(&a->m, &pause, err);
+	if (rc == 0) {
+		int64_t max = a->cfg.agent.spool_max_bytes;
+		help(out, "kargo_agent_spool_bytes", "gauge",
+		     "Bytes of the files whose copies the spool holds.");
+		fprintf(out, "kargo_agent_spool_bytes %lld\n", (long long)spool);
+		help(out, "kargo_agent_spool_max_bytes", "gauge",
+		     "The spool's budget, spool_max_bytes (0 = none).");
+		fprintf(out, "kargo_agent_spool_max_bytes %lld\n", (long long)max);
+		help(out, "kargo_agent_staging_paused", "gauge",
+		     "1 while staging is paused by spool_max_bytes.");
+		fprintf(out, "kargo_agent_staging_paused %d\n", max > 0 && pause.paused);
+		help(out, "kargo_agent_manifest_bytes", "gauge",
+		     "The manifest's size on disk, with its write-ahead log.");
+		fprintf(out, "kargo_agent_manifest_bytes %lld\n", (long long)(db + wal));
+	}
+	mpause_release(&pause);
+	return rc;
+}
+
 int metrics_write(struct app *a, const char *path, int64_t cycle_ms, char *err)
 {
 	struct mroute_status *v = NULL;
@@ -119,6 +148,12 @@ int metrics_write(struct app *a, const char *path, int64_t cycle_ms, char *err)
 		goto out;
 	}
 	write_all(out, &a->cfg, v, n, rv, rn, cycle_ms);
+	rc = write_space(out, a, err);
+	if (rc != 0) {
+		fclose(out);
+		unlink(tmp);
+		goto out;
+	}
 	if (fclose(out) != 0 || rename(tmp, path) != 0) {
 		snprintf(err, ERRLEN, "metrics: cannot write %s: %s", path,
 			 errno_text(errno, path, why, sizeof(why)));

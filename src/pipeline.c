@@ -30,6 +30,8 @@ int pipeline_init(struct pipeline *p, struct app *a)
 		rs->skipped_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 		rs->watch_fd = -1;
 	}
+	p->budget.used = -1;
+	p->budget.recorded = -1;
 	return 0;
 }
 
@@ -158,6 +160,7 @@ void pipeline_cycle(struct pipeline *p)
 {
 	struct app *a = p->a;
 	int64_t start = now_ms();
+	budget_cycle(p);
 	for (size_t i = 0; i < p->nroutes && !*a->stop; i++) {
 		struct route_state *rs = &p->routes[i];
 		notify_tick(p->notify, *a->stop);
@@ -365,6 +368,28 @@ static int resend_to(struct pipeline *p, const struct route_config *r, struct mf
 	return rc;
 }
 
+/* KA_EXPIRED with the reason when file ID's spool copy was removed by
+ * spool_retention, else 0. */
+static int copy_expired(struct pipeline *p, int64_t id, char *err)
+{
+	int64_t gone = 0;
+	char when[32], lerr[ERRLEN];
+	if (manifest_spool_gone(&p->a->m, id, &gone, lerr) != 0 || gone == 0)
+		return 0;  /* an error reading it: the copy's own check speaks */
+	format_time(gone, when, sizeof(when));
+	int64_t r = p->a->cfg.agent.spool_retention;
+	char keep[48] = "off now";
+	if (r)
+		snprintf(keep, sizeof(keep), "%lld%s", (long long)(r % 86400 == 0 ? r / 86400 :
+			 r % 3600 == 0 ? r / 3600 : r), r % 86400 == 0 ? "d" :
+			 r % 3600 == 0 ? "h" : "s");
+	snprintf(err, ERRLEN, "file %lld: its spool copy expired on %s: spool_retention (%s) "
+		 "removes the copy of a done file that long after it is done, and resend sends "
+		 "from the spool; its record stays (kargo-agent show %lld)", (long long)id, when,
+		 keep, (long long)id);
+	return KA_EXPIRED;
+}
+
 int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exists, char *err)
 {
 	struct app *a = p->a;
@@ -393,6 +418,8 @@ int pipeline_resend(struct pipeline *p, int64_t id, const char *to, int on_exist
 			 "sha256 and was set aside; it is staged again while its source holds the "
 			 "original", (long long)id);
 		rc = KA_CORRUPT;
+	} else if ((rc = copy_expired(p, id, err)) != 0) {
+		/* removed by retention: nothing to send */
 	} else if (access(f.spool_path, R_OK) != 0) {
 		snprintf(err, ERRLEN, "file %lld: spool copy %s is missing: %s", (long long)id,
 			 f.spool_path, strerror(errno));

@@ -37,6 +37,16 @@ struct route_state {
 struct cycle_stats {
 	int staged, delivered, rejected, retried, dead, route_errors;
 	int corrupt;             /* spool copies found not matching their sha256 */
+	int held;                /* files the last cycle left at their sources for the
+				    spool's budget (budget_cycle resets it) */
+};
+
+/* The spool's budget (spool_max_bytes) as staging meets it (budget.c). */
+struct spool_budget {
+	int64_t used;            /* the spool's bytes: read at the cycle's first check,
+				    plus what the cycle admitted since; -1 = not read */
+	int paused;              /* this cycle met the budget: nothing more staged */
+	int recorded;            /* the manifest says staging is paused; -1 = not read */
 };
 
 struct pipeline {
@@ -45,6 +55,7 @@ struct pipeline {
 	struct route_state *routes;
 	size_t nroutes;
 	struct cycle_stats stats;
+	struct spool_budget budget;
 	struct progress *progress;   /* `once` and `resend` on a terminal; NULL otherwise */
 	struct notify *notify;       /* `run`: systemd notifications; NULL otherwise */
 };
@@ -54,6 +65,7 @@ struct pipeline {
 enum stage_err {
 	STAGE_CHANGED = -32,     /* the source file changed while it was copied:
 				    not stable after all */
+	STAGE_HELD = -33,        /* not staged: the spool's budget is reached */
 };
 
 /* discover.c: list R's directory source through the open connection C of
@@ -92,6 +104,15 @@ int corrupt_restage(struct pipeline *p, const struct route_config *r, struct mfi
 /* alert.c: send the alerts due ([agent] alert): one per file gone dead,
  * corrupt or rejected and state, recorded as an `alerted` event. */
 void alerts_send(struct pipeline *p);
+
+/* budget.c: may ROUTE stage NAME, SIZE bytes, within spool_max_bytes? 1
+ * yes (counted against the budget), 0 no: staging pauses for the rest of
+ * the cycle, the file stays at its source, and a pause is logged
+ * (spool_full) and recorded once until staging goes on again
+ * (spool_resumed). Always 1 without a budget. */
+int budget_admit(struct pipeline *p, const char *route, const char *name, int64_t size);
+/* A new cycle: the spool's bytes are read again at its first check. */
+void budget_cycle(struct pipeline *p);
 
 /* stage_util.c: "REMOTE:/dir/name" or "/dir/name": a file's identity at
  * its source. */

@@ -43,7 +43,8 @@ struct cmd_opts {
 	const char *to;                       /* resend --to */
 	int on_exists, mkdir, by_filter;      /* resend */
 	const char *route, *state, *reason;   /* retry */
-	const char *format, *path;            /* validate */
+	const char *format, *path;            /* validate; manifest backup: FILE */
+	int force, sub;                       /* manifest: --force, its subcommand */
 	int dry_run;                          /* prune --dry-run */
 };
 
@@ -71,6 +72,8 @@ int cmd_check_config_parse(struct cli *cli, int argc, char **argv, struct cmd_op
 int cmd_check_config_run(struct app *a, struct cmd_opts *o);
 int cmd_verify_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
 int cmd_verify_run(struct app *a, struct cmd_opts *o);
+int cmd_manifest_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
+int cmd_manifest_run(struct app *a, struct cmd_opts *o);
 int cmd_prune_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
 int cmd_prune_run(struct app *a, struct cmd_opts *o);
 

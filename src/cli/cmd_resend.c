@@ -32,6 +32,7 @@ static int resend_exit(int rc)
 	case KA_INVALID: return EX_DATAERR;   /* rejected: never delivered */
 	case KA_NOENT: return EX_NOINPUT;     /* the spool copy is missing */
 	case KA_CORRUPT: return EX_IOERR;     /* the spool copy did not match its sha256 */
+	case KA_EXPIRED: return EX_NOUSER;    /* the spool copy expired (spool_retention) */
 	default: return EX_UNAVAILABLE;       /* the destination failed */
 	}
 }

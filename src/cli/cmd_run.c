@@ -38,9 +38,13 @@ int cmd_once_run(struct app *a, struct cmd_opts *o)
 	       "%d corrupt, %d route %s\n", s->staged, s->delivered, s->rejected,
 	       s->retried, s->dead, s->corrupt, s->route_errors,
 	       plural(s->route_errors, "error", "errors"));
+	if (s->held)  /* work left, as a failed remote leaves it: 69, not 75 (lock) */
+		printf("once: staging paused: the spool reached spool_max_bytes; %d %s at %s "
+		       "sources (kargo-agent status)\n", s->held, plural(s->held, "file waits",
+		       "files wait"), plural(s->held, "its", "their"));
 	if (s->corrupt)
 		rc = EX_IOERR;
-	else if (s->route_errors || s->retried || s->dead)
+	else if (s->route_errors || s->retried || s->dead || s->held)
 		rc = EX_UNAVAILABLE;
 	else if (s->rejected)
 		rc = EX_DATAERR;

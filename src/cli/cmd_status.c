@@ -133,9 +133,62 @@ struct unsafe {
 	char *latest;
 };
 
+/* The spool's bytes and budget, whether staging is paused by it, and the
+ * manifest's size on disk. */
+struct space {
+	int64_t spool, db, wal;
+	struct mpause pause;
+};
+
+static int read_space(struct manifest *m, struct space *sp, char *err)
+{
+	memset(sp, 0, sizeof(*sp));
+	if (manifest_spool_bytes(m, &sp->spool, err) != 0 ||
+	    manifest_disk_bytes(m, &sp->db, &sp->wal, err) != 0)
+		return -1;
+	return manifest_staging_pause(m, &sp->pause, err);
+}
+
+/* Print them; returns 0 when staging is paused (the budget needs a look:
+ * files wait at their sources), else 1. */
+static int print_space(FILE *out, const struct space *sp, int64_t max, int json)
+{
+	int paused = max > 0 && sp->pause.paused;
+	char since[32] = "", a[32], b[32], c[32];
+	format_time(sp->pause.since, since, sizeof(since));
+	if (json) {
+		fprintf(out, ",\"spool_bytes\":%lld,\"spool_max_bytes\":", (long long)sp->spool);
+		fprintf(out, max > 0 ? "%lld" : "null", (long long)max);
+		fprintf(out, ",\"staging_paused\":%s,\"paused_since\":", paused ? "true" : "false");
+		if (paused)
+			json_str(out, since);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"manifest_bytes\":%lld,\"manifest_wal_bytes\":%lld",
+			(long long)(sp->db + sp->wal), (long long)sp->wal);
+		return !paused;
+	}
+	progress_human(sp->spool, a, sizeof(a));
+	progress_human(max, b, sizeof(b));
+	fprintf(out, "spool: %s in copies of files (%lld bytes)", a, (long long)sp->spool);
+	if (max > 0)
+		fprintf(out, ", spool_max_bytes %s", b);
+	fputc('\n', out);
+	if (paused)
+		fprintf(out, "staging: PAUSED since %s by spool_max_bytes (%s); files wait at "
+			"their sources until pruning frees room or the budget is raised\n", since,
+			sp->pause.detail ? sp->pause.detail : "");
+	progress_human(sp->db + sp->wal, a, sizeof(a));
+	progress_human(sp->db, b, sizeof(b));
+	progress_human(sp->wal, c, sizeof(c));
+	fprintf(out, "manifest: %s on disk (database %s, write-ahead log %s)\n", a, b, c);
+	return !paused;
+}
+
 /* Print every configured route and remote; returns 1 when all are healthy. */
 static int print_all(FILE *out, const struct config *cfg, struct mroute_status *rv, size_t rn,
-		     struct mremote_status *mv, size_t mn, const struct unsafe *u, int json)
+		     struct mremote_status *mv, size_t mn, const struct unsafe *u,
+		     const struct space *sp, int json)
 {
 	int limit = cfg->agent.remote_failures, all_ok = 1;
 	int64_t dead = 0;
@@ -156,7 +209,10 @@ static int print_all(FILE *out, const struct config *cfg, struct mroute_status *
 		print_remote(out, name, s, limit, json, i == 0);
 	}
 	if (json)
-		fprintf(out, "],\"remote_failures\":%d,\"unsafe_names\":%lld,\"healthy\":%s}\n",
+		fputc(']', out);
+	all_ok &= print_space(out, sp, cfg->agent.spool_max_bytes, json);
+	if (json)
+		fprintf(out, ",\"remote_failures\":%d,\"unsafe_names\":%lld,\"healthy\":%s}\n",
 			limit, (long long)u->count, all_ok ? "true" : "false");
 	else if (u->count)
 		fprintf(out, "unsafe names left at the sources: %lld (latest: %s)\n",
@@ -187,8 +243,14 @@ int cmd_status_run(struct app *a, struct cmd_opts *o)
 	struct unsafe u = { 0 };
 	if (rc == 0 && manifest_notes(&a->m, "unsafe_name", &u.count, &u.latest, err) != 0)
 		fprintf(stderr, "kargo-agent: %s\n", err);
+	struct space sp = { 0 };
+	if (rc == 0 && read_space(&a->m, &sp, err) != 0) {
+		fprintf(stderr, "kargo-agent: %s\n", err);
+		rc = EX_IOERR;
+	}
 	if (rc == 0)
-		rc = print_all(stdout, &a->cfg, rv, rn, mv, mn, &u, o->json) ? 0 : 1;
+		rc = print_all(stdout, &a->cfg, rv, rn, mv, mn, &u, &sp, o->json) ? 0 : 1;
+	mpause_release(&sp.pause);
 	free(u.latest);
 	mroute_status_free(rv, rn);
 	mremote_status_free(mv, mn);

@@ -40,7 +40,8 @@ static const struct command commands[] = {
 	  "(delivered, done, source finished); that takes the manifest's lock (exit 75 "
 	  "while run, once or retry holds it).\n"
 	  "A --to directory must exist unless --mkdir is given.\n"
-	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 73 the --to "
+	  "Exit 0 all sent, 65 a file was rejected, 66 its spool copy is missing, 67 its spool "
+	  "copy expired (removed by spool_retention; the message says when), 73 the --to "
 	  "directory is missing, 74 its spool copy did not match its sha256 (then corrupt), "
 	  "69 a destination failed or the failures differ.",
 	  "resend ID... | --shipment ID | --route R --since T  [--to DEST [--mkdir]] "
@@ -66,6 +67,16 @@ static const struct command commands[] = {
 	  "Check the manifest against the spool: every file's spool copy "
 	  "exists with its recorded size and sha256, and every delivered file has all its "
 	  "deliveries confirmed. One line per problem.", "Exit 0 consistent, 65 not.", "verify" },
+	{ "manifest", cmd_manifest_parse, cmd_manifest_run, NEED_CONFIG,
+	  "Work on the manifest file: `backup FILE` writes a consistent copy of it, "
+	  "also while run is working (no lock needed).",
+	  "backup writes a temporary file beside FILE, makes it durable and renames it; "
+	  "an existing FILE is replaced only with --force. The way back: stop the agent, "
+	  "copy the backup over the manifest, remove the manifest's -wal and -shm files, "
+	  "start the agent (kargo-agent(8), Backup and restore).\n"
+	  "Exit 0 written, 66 no manifest, 73 FILE exists (without --force) or its "
+	  "directory is missing, 74 an I/O error.",
+	  "manifest backup FILE [--force]" },
 	{ "prune", cmd_prune_parse, cmd_prune_run, NEED_CONFIG | NEED_MANIFEST | NEED_SPOOL | NEED_LOCK,
 	  "Apply [agent] spool_retention and manifest_retention now, as run does every "
 	  "hour, and report what went (--dry-run: what would go; nothing changes).",

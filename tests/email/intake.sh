@@ -5,7 +5,8 @@
 # fixture messages (path traversal, duplicates, broken MIME) are taken as the
 # contract says; nothing is taken twice across restarts or a UIDVALIDITY
 # change; seen, move and delete are checked on the server; a wrong password
-# and an untrusted certificate are refused with a clear message.
+# and an untrusted certificate are refused with a clear message. A message
+# whose payloads would pass spool_max_bytes stays unread until they fit.
 . "$(dirname "$0")/../integration/lib.sh"
 servers="$KA_SRCDIR/tests/servers"
 mkdir -p "$T/mail"
@@ -100,6 +101,23 @@ mail_config delete
 ka once; ka once
 assert_eq "delete: the file was taken" yes "$([ -f "$T/received/delete-me.csv" ] && echo yes || echo no)"
 assert_eq "delete: the message is gone from the server" "$before" "$(msgs "$MAILDIR")"
+
+# The spool's budget: a message whose payloads would pass it stays unread
+# at the server, and is taken once the budget allows it.
+printf 'From: wms@example.com\r\nTo: %s@localhost\r\nSubject: held\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b1\r\nContent-Type: text/csv; name=held.csv\r\nContent-Disposition: attachment; filename=held.csv\r\n\r\na,b\r\n7,8\r\n--b1--\r\n' \
+	"$IMAP_USER" >"$MAILDIR/new/held.$$:2,"
+AGENT_EXTRA="spool_max_bytes = 1B" mail_config seen
+ka once
+assert_eq "budget reached: once exits 69" 69 "$RC"
+assert_match "spool_full names the payload" "event=spool_full .*route=intake name=held.csv" "$T/stderr"
+assert_eq "the payload is not taken" no "$([ -f "$T/received/held.csv" ] && echo yes || echo no)"
+assert_eq "the message stays unread" 0 "$(ls "$MAILDIR/cur" "$MAILDIR/new" | grep "^held\.$$" | grep -c ':2,[A-Z]*S')"
+AGENT_EXTRA="spool_max_bytes = 1G" mail_config seen
+ka once
+assert_eq "budget raised: once exits 0" 0 "$RC"
+assert_match "staging resumed" "event=spool_resumed" "$T/stderr"
+assert_eq "the payload is taken" 1 "$(grep -c '^7,8' "$T/received/held.csv" 2>/dev/null)"
+assert_eq "and the message flagged seen" 1 "$(ls "$MAILDIR/cur" | grep "^held\.$$" | grep -c ':2,[A-Z]*S')"
 
 # check-config logs into both servers.
 mail_config seen

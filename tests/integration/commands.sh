@@ -8,7 +8,7 @@
 # retry), and check-config --offline connects to nothing.
 . "$(dirname "$0")/lib.sh"
 
-CMDS="run once status list show resend retry validate check-config verify"
+CMDS="run once status list show resend retry validate check-config verify manifest"
 # --- options before anything is opened ---
 for cmd in $CMDS; do
 	"$KA_BIN" -c "$T/none.ini" "$cmd" --help >"$T/stdout" 2>"$T/stderr"
@@ -26,7 +26,7 @@ for cmd in $CMDS; do
 done
 
 # --- the configuration: every command but validate needs it ---
-for cmd in run once status list "show 1" "resend 1" "retry 1" check-config verify; do
+for cmd in run once status list "show 1" "resend 1" "retry 1" check-config verify "manifest backup x"; do
 	# shellcheck disable=SC2086
 	"$KA_BIN" -c "$T/none.ini" $cmd >"$T/stdout" 2>"$T/stderr"
 	assert_eq "$cmd without its configuration: exit 78" 78 "$?"

@@ -1,8 +1,9 @@
 -- A manifest as kargo-agent wrote it at schema version 4 (before issue 13's
 -- schema 5): the bundled demo (samples/, scripts/demo) after one once: five
 -- files, four done and one rejected, with deliveries, events, shipment ids and
--- routes. Made with the binary of commit 361ed48 and sqlite3 .dump; @T@ is the
--- demo's directory.
+-- routes. Made with the binary of commit 361ed48 and sqlite3 .dump (which
+-- leaves out the schema version: the last line sets it); @T@ is the demo's
+-- directory.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE files (  id INTEGER PRIMARY KEY,  route TEXT NOT NULL,  source_uri TEXT NOT NULL,  name TEXT NOT NULL,  size INTEGER NOT NULL,  mtime INTEGER NOT NULL,  sha256 TEXT NOT NULL,  format TEXT,  state TEXT NOT NULL,  attempts INTEGER NOT NULL DEFAULT 0,  next_attempt INTEGER NOT NULL DEFAULT 0,  last_error TEXT,  spool_path TEXT NOT NULL,  summary TEXT,  source_done INTEGER NOT NULL DEFAULT 0,  created INTEGER NOT NULL,  updated INTEGER NOT NULL, mtime_ns INTEGER, ino INTEGER);
@@ -64,3 +65,4 @@ CREATE INDEX events_file ON events(file_id);
 CREATE INDEX files_content ON files(route, name, sha256);
 CREATE UNIQUE INDEX files_identity ON files(route, source_uri, size, mtime,   ifnull(mtime_ns, 0), ifnull(ino, 0));
 COMMIT;
+PRAGMA user_version = 4;
