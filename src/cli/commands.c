@@ -65,8 +65,9 @@ static const struct command commands[] = {
 	  "check-config [--offline]" },
 	{ "verify", cmd_verify_parse, cmd_verify_run, NEED_CONFIG | NEED_MANIFEST | NEED_READONLY,
 	  "Check the manifest against the spool: every file's spool copy "
-	  "exists with its recorded size and sha256, and every delivered file has all its "
-	  "deliveries confirmed. One line per problem.", "Exit 0 consistent, 65 not.", "verify" },
+	  "exists with its recorded size and sha256 (unless spool_retention released it), "
+	  "and every delivered file has all its deliveries confirmed. One line per "
+	  "problem.", "Exit 0 consistent, 65 not.", "verify" },
 	{ "manifest", cmd_manifest_parse, cmd_manifest_run, NEED_CONFIG,
 	  "Work on the manifest file: `backup FILE` writes a consistent copy of it, "
 	  "also while run is working (no lock needed).",

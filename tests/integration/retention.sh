@@ -10,6 +10,7 @@
 #    those whose source may still list them (after = keep, or a source not
 #    finished), none for a source that deleted them; old notes and
 #    tombstones not listed for manifest_retention go, recent ones stay;
+#  - verify does not report the copies retention released;
 #  - a spool object no file needs (a crash between a batch's commit and the
 #    removal) is removed;
 #  - an after = keep file still in its source is not carried again after
@@ -158,6 +159,10 @@ assert_eq "old note gone, recent note kept" "recent note" \
 assert_eq "the freed pages are given back (incremental vacuum)" 0 "$(sql "pragma freelist_count")"
 assert_eq "counts follow the deletions" "5|$(sql "select count(*) from files")" \
 	"$(sql "select sum(files), 1 from counts" | cut -d'|' -f1)|$(sql "select count(*) from files")"
+
+ka verify
+assert_eq "verify: an expired spool copy is no problem" 0 "$RC"
+assert_match "verify: every remaining file checked" "^verify: 5 files, 0 problems" "$T/stdout"
 
 # The pruned after = keep file is still in its source: it is not carried again.
 rm -rf "$T/out-keep"
