@@ -196,6 +196,8 @@ int64_t prune_tick(struct prune_clock *pc, struct app *a)
 			return 0;
 		prune_start(&pc->pr, a, 0);
 		pc->active = 1;
+		log_event(&a->lg, LOG_DEBUG, "prune_started", "spool_before=%lld rows_before=%lld",
+			  (long long)pc->pr.spool_before, (long long)pc->pr.rows_before);
 	}
 	int rc = prune_step(&pc->pr, PRUNE_SLICE_MS, err);
 	if (rc < 0)

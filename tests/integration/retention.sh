@@ -17,7 +17,8 @@
 #    its row was pruned (the tombstone is seen);
 #  - `prune --dry-run` reports the same and changes nothing;
 #  - prune while another process holds the manifest's lock exits 75;
-#  - `run` prunes by itself (soon after it starts) and still delivers.
+#  - `run` prunes by itself (soon after it starts) and still delivers, also
+#    while a pass of 10,000 files is in progress.
 . "$(dirname "$0")/lib.sh"
 
 DAY=86400
@@ -192,4 +193,40 @@ assert_match "run logged its prune" "event=pruned dry_run=0 spool_copies=1 files
 assert_eq "run pruned the old row" 0 "$(sql "select count(*) from files where name='recent.csv'")"
 assert_eq "run delivered the new file" "new while running" "$(cat "$T/out-del/new.csv" 2>/dev/null)"
 assert_eq "and recorded it done" done "$(sql "select state from files where name='new.csv'")"
+
+# Delivery goes on while run prunes: 10,000 expired files (with their
+# deliveries, events and shipment ids); a file dropped once the pass has
+# begun is delivered before the pass ends.
+sqlite3 "$T/manifest.db" <<EOF2
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 10000)
+INSERT INTO files(id, route, source_uri, name, size, mtime, sha256, format, state, attempts,
+  next_attempt, spool_path, summary, source_done, created, updated)
+SELECT 100000+i, 'del', '/x/in/f'||i, 'f'||i, 1, i, printf('%064x', i), 'text', 'done', 1, 0,
+  '/x/spool/'||i, NULL, 1, $now - 401 * $DAY, $now - 401 * $DAY FROM n;
+INSERT INTO shipments SELECT 'S'||id, id FROM files WHERE id > 100000;
+INSERT INTO deliveries(file_id, dest, state, resend, updated)
+  SELECT id, '$T/out-del', 'delivered', 0, updated FROM files WHERE id > 100000;
+INSERT INTO events(file_id, ts, event, detail)
+  SELECT id, updated * 1000, 'delivered', NULL FROM files WHERE id > 100000;
+EOF2
+"$KA_BIN" -c "$T/agent.ini" run 2>"$T/run2.err" &
+pid=$!
+BG_PIDS="$pid"
+i=0
+while ! grep -q "event=prune_started" "$T/run2.err" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+printf 'dropped while pruning\n' >"$T/in-del/during.csv"
+i=0
+while ! grep -q "event=pruned" "$T/run2.err" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM "$pid"; wait "$pid"
+BG_PIDS=""
+assert_match "run pruned the 10,000 files" "event=pruned dry_run=0 spool_copies=[0-9]+ files=10000 " "$T/run2.err"
+assert_eq "the file dropped meanwhile was delivered" "dropped while pruning" \
+	"$(cat "$T/out-del/during.csv" 2>/dev/null)"
+assert_eq "before the pass ended" "delivered pruned" \
+	"$(grep -oE 'event=(delivered|pruned)' "$T/run2.err" | sed 's/event=//' | uniq | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "no rows of the pruned files are left" "0 0 0 0" \
+	"$({ sql "select count(*) from files where id between 100001 and 110000"
+	    for t in deliveries events shipments; do
+		sql "select count(*) from $t where file_id between 100001 and 110000"; done; } |
+	   tr '\n' ' ' | sed 's/ $//')"
 finish
