@@ -15,7 +15,8 @@ int msql_prune_window(struct manifest_db *d, const char *state, int64_t before,
 	sqlite3_stmt *st = NULL;
 	int r, rc = msql_prepare(d, "SELECT id, route, sha256, updated, spool_gone IS NULL, "
 				 "source_done FROM files WHERE state=?1 AND updated<?2 AND "
-				 "(updated, id) > (?3, ?4) ORDER BY updated, id LIMIT ?5", &st, err);
+				 "(updated, id) > (?3, ?4) ORDER BY updated, id LIMIT ?5",
+				 &st, err);
 	if (rc != 0)
 		return rc;
 	msql_bind_text(st, 1, state);
@@ -44,8 +45,8 @@ int msql_prune_window(struct manifest_db *d, const char *state, int64_t before,
 int msql_prune_spool_gone(struct manifest_db *d, int64_t id, int64_t now, char *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = msql_prepare(d, "UPDATE files SET spool_gone=?2 WHERE id=?1 AND spool_gone IS NULL",
-			      &st, err);
+	int rc = msql_prepare(d, "UPDATE files SET spool_gone=?2 WHERE id=?1 AND "
+			      "spool_gone IS NULL", &st, err);
 	if (rc != 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);

@@ -201,7 +201,8 @@ int64_t prune_tick(struct prune_clock *pc, struct app *a)
 	}
 	int rc = prune_step(&pc->pr, PRUNE_SLICE_MS, err);
 	if (rc < 0)
-		log_event(&a->lg, LOG_WARN, "prune_failed", "error=%s", log_quote(err, q, sizeof(q)));
+		log_event(&a->lg, LOG_WARN, "prune_failed", "error=%s",
+			  log_quote(err, q, sizeof(q)));
 	if (rc == 0 || rc == KA_TRANSIENT)  /* more to do, or the manifest was busy */
 		return now_ms() - start + 1;
 	if (rc == 1)
