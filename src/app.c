@@ -34,7 +34,7 @@ int app_lock(struct app *a)
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
 		fprintf(stderr, "kargo-agent: %s is in use by another kargo-agent (pid %s); "
-			"only one of run, once, retry or a resend of a dead file at a time "
+			"only one of run, once, retry, prune or a resend of a dead file at a time "
 			"may change a manifest (stop the daemon, or wait)\n",
 			a->cfg.agent.manifest, *pid ? pid : "unknown");
 		close(fd);

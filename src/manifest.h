@@ -304,4 +304,76 @@ struct msummary {
 int manifest_summary_parse(struct manifest *m, const char *json, struct msummary *s, char *err);
 void msummary_release(struct msummary *s);
 
+/* ---- Retention (manifest_prune.c): the rows pruning looks at, in small
+ * batches, each its own transaction unless the caller holds one (a dry run
+ * holds one and rolls it back). ---- */
+
+/* Where the next batch goes on from: the last file looked at, in the order
+ * (updated, id). Zero: from the oldest. */
+struct mprune_cursor {
+	int64_t updated, id;
+};
+
+/* A file a batch looked at (strings borrowed for the call). */
+struct mprune_file {
+	int64_t id;
+	const char *route;
+	const char *sha256;
+	int64_t updated;
+	int spool_held;      /* its spool copy is still kept (spool_gone not set) */
+	int source_done;
+};
+
+/* What pruning removed (or would), added up over batches. */
+struct mprune_counts {
+	int64_t spool_expired;       /* done files whose spool copy was released */
+	int64_t files, deliveries, events, shipments;  /* rows deleted */
+	int64_t tombstones_written;
+	int64_t notes, tombstones;   /* old notes and unlisted tombstones deleted */
+};
+
+/* Spool objects a committed batch released: no remaining file needs them.
+ * The caller removes them from the spool, and frees V. */
+struct mprune_objects {
+	char (*v)[SHA256_HEX];
+	size_t n;
+};
+
+/* Whether a pruned file of ROUTE (SOURCE_DONE: its source was finished)
+ * keeps its identity as a tombstone: 1 or 0. */
+typedef int (*mprune_tomb_fn)(void *ctx, const char *route, int source_done);
+
+/* One batch of spool expiry: done files last changed before BEFORE
+ * (seconds), after CUR, at most LIMIT of them: those still holding their
+ * spool copy release it (files.spool_gone), counted in C; objects no file
+ * needs any more added to O. Returns how many files it looked at (0: the
+ * pass is over), or a negative code. */
+int manifest_prune_spool(struct manifest *m, int64_t before, struct mprune_cursor *cur,
+			 int limit, struct mprune_counts *c, struct mprune_objects *o, char *err);
+/* One batch of row pruning: files in STATE (done or rejected) last changed
+ * before BEFORE, after CUR, at most LIMIT: each deleted with its
+ * deliveries, events and shipment ids, a tombstone written when TOMB says
+ * so. Counts and objects as manifest_prune_spool. */
+int manifest_prune_files(struct manifest *m, const char *state, int64_t before,
+			 struct mprune_cursor *cur, int limit, mprune_tomb_fn tomb, void *ctx,
+			 struct mprune_counts *c, struct mprune_objects *o, char *err);
+/* At most LIMIT notes (events of no file) older than BEFORE (seconds), or
+ * tombstones not listed since BEFORE, deleted; returns how many (counted in
+ * C) or a negative code. */
+int manifest_prune_notes(struct manifest *m, int64_t before, int limit,
+			 struct mprune_counts *c, char *err);
+int manifest_prune_tombstones(struct manifest *m, int64_t before, int limit,
+			      struct mprune_counts *c, char *err);
+/* 1 if a file still needs the spool object SHA256, 0 if none does, or a
+ * negative code. */
+int manifest_spool_needed(struct manifest *m, const char *sha256);
+/* Give back at most PAGES free pages to the file system (incremental
+ * vacuum); *LEFT the free pages still to give back (0 on a manifest without
+ * incremental auto_vacuum). */
+int manifest_compact(struct manifest *m, int pages, int64_t *left, char *err);
+/* Copy the write-ahead log into the manifest without waiting for readers,
+ * so the next writer starts it again from the beginning (and cuts it down
+ * to the journal size limit). */
+int manifest_checkpoint(struct manifest *m, char *err);
+
 #endif

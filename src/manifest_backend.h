@@ -154,6 +154,29 @@ struct manifest_backend {
 	int (*spool_gone)(struct manifest_db *db, int64_t id, int64_t *when, char *err);
 	int (*last_note)(struct manifest_db *db, const char *a, const char *b, char **event,
 			 int64_t *ts_ms, char **detail, char *err);
+
+	/* Retention (manifest_prune.c). prune_window: FN for each file in
+	 * STATE last changed before BEFORE, after CUR in (updated, id) order,
+	 * at most LIMIT. prune_file deletes a file with its deliveries,
+	 * events and shipment ids (a tombstone first when TOMBSTONE), counting
+	 * the rows in C. prune_needed: 1 when a file with SHA256 still holds
+	 * its spool copy. prune_notes / prune_tombstones: delete at most LIMIT
+	 * old ones, *N how many. compact: incremental vacuum of PAGES, *LEFT
+	 * free pages after. */
+	int (*prune_window)(struct manifest_db *db, const char *state, int64_t before,
+			    const struct mprune_cursor *cur, int limit,
+			    int (*fn)(void *ctx, const struct mprune_file *f), void *ctx,
+			    char *err);
+	int (*prune_spool_gone)(struct manifest_db *db, int64_t id, int64_t now, char *err);
+	int (*prune_file)(struct manifest_db *db, int64_t id, int tombstone, int64_t now,
+			  struct mprune_counts *c, char *err);
+	int (*prune_needed)(struct manifest_db *db, const char *sha256);
+	int (*prune_notes)(struct manifest_db *db, int64_t before_ms, int limit, int64_t *n,
+			   char *err);
+	int (*prune_tombstones)(struct manifest_db *db, int64_t before, int limit, int64_t *n,
+				char *err);
+	int (*compact)(struct manifest_db *db, int pages, int64_t *left, char *err);
+	int (*checkpoint)(struct manifest_db *db, char *err);
 };
 
 extern const struct manifest_backend manifest_sqlite;

@@ -227,6 +227,11 @@ static void sqlite_close(struct manifest_db *d)
 	free(d);
 }
 
+/* Bytes the write-ahead log is cut down to when a writer starts it again
+ * after a checkpoint: a busy hour (or a prune) may grow it, but it does
+ * not stay that large. */
+#define KA_WAL_LIMIT "67108864"
+
 /* Open for reading and writing, creating and migrating as needed. */
 static int open_readwrite(struct manifest_db *d, char *err)
 {
@@ -246,6 +251,7 @@ static int open_readwrite(struct manifest_db *d, char *err)
 	if (msql_exec(d, "PRAGMA auto_vacuum=INCREMENTAL", err) != 0 ||
 	    msql_exec(d, "PRAGMA journal_mode=WAL", err) != 0 ||
 	    msql_exec(d, "PRAGMA synchronous=NORMAL", err) != 0 ||
+	    msql_exec(d, "PRAGMA journal_size_limit=" KA_WAL_LIMIT, err) != 0 ||
 	    msql_exec(d, "PRAGMA foreign_keys=ON", err) != 0 || migrate(d, err) != 0 ||
 	    prepare_common(d, err) != 0)
 		return KA_ERR;
@@ -369,4 +375,12 @@ const struct manifest_backend manifest_sqlite = {
 	.disk_bytes = msql_disk_bytes,
 	.spool_gone = msql_spool_gone,
 	.last_note = msql_last_note,
+	.prune_window = msql_prune_window,
+	.prune_spool_gone = msql_prune_spool_gone,
+	.prune_file = msql_prune_file,
+	.prune_needed = msql_prune_needed,
+	.prune_notes = msql_prune_notes,
+	.prune_tombstones = msql_prune_tombstones,
+	.compact = msql_compact,
+	.checkpoint = msql_checkpoint,
 };

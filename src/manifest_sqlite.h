@@ -126,4 +126,19 @@ int msql_spool_gone(struct manifest_db *d, int64_t id, int64_t *when, char *err)
 int msql_last_note(struct manifest_db *d, const char *a, const char *b, char **event,
 		   int64_t *ts_ms, char **detail, char *err);
 
+/* manifest_sqlite_prune.c: retention */
+int msql_prune_window(struct manifest_db *d, const char *state, int64_t before,
+		      const struct mprune_cursor *cur, int limit,
+		      int (*fn)(void *ctx, const struct mprune_file *f), void *ctx, char *err);
+int msql_prune_spool_gone(struct manifest_db *d, int64_t id, int64_t now, char *err);
+int msql_prune_file(struct manifest_db *d, int64_t id, int tombstone, int64_t now,
+		    struct mprune_counts *c, char *err);
+int msql_prune_needed(struct manifest_db *d, const char *sha256);
+int msql_prune_notes(struct manifest_db *d, int64_t before_ms, int limit, int64_t *n,
+		     char *err);
+int msql_prune_tombstones(struct manifest_db *d, int64_t before, int limit, int64_t *n,
+			  char *err);
+int msql_compact(struct manifest_db *d, int pages, int64_t *left, char *err);
+int msql_checkpoint(struct manifest_db *d, char *err);
+
 #endif

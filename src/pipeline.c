@@ -13,6 +13,7 @@
 #include "deliver.h"
 #include "metrics.h"
 #include "notify.h"
+#include "prune.h"
 #include "stage.h"
 
 int pipeline_init(struct pipeline *p, struct app *a)
@@ -292,6 +293,7 @@ void pipeline_run(struct pipeline *p)
 {
 	struct app *a = p->a;
 	struct notify n;
+	struct prune_clock pc = { 0 };
 	int ready = 0;
 	notify_init(&n, &a->lg);
 	p->notify = &n;
@@ -312,10 +314,16 @@ void pipeline_run(struct pipeline *p)
 		int64_t deadline = start + (int64_t)a->cfg.agent.poll_interval * 1000;
 		while (!*a->stop && !*a->reload && now_ms() < deadline) {
 			notify_tick(&n, 0);
-			if (wait_next(p, deadline))
+			/* Retention between cycles, a slice at a time, each
+			 * followed by a wait as long (new files are noticed in
+			 * it, and other writers get the manifest). */
+			int64_t worked = prune_tick(&pc, a);
+			int64_t until = worked ? now_ms() + (worked > 20 ? worked : 20) : deadline;
+			if (wait_next(p, until < deadline ? until : deadline))
 				break;  /* an event, or a file due to be stable */
 		}
 	}
+	prune_clock_release(&pc);
 	notify_tick(&n, 1);
 	log_event(&a->lg, LOG_INFO, "stopped", "reason=signal");
 	p->notify = NULL;

@@ -229,6 +229,52 @@ int spool_set_aside(struct spool *s, const char *sha256, char **moved, char *err
 	return rc;
 }
 
+int64_t spool_object_bytes(struct spool *s, const char *sha256)
+{
+	char *path = path_join(s->objects, sha256);
+	struct stat st;
+	int64_t n = lstat(path, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0;
+	free(path);
+	return n;
+}
+
+int spool_remove(struct spool *s, const char *sha256, char *err)
+{
+	char *path = path_join(s->objects, sha256);
+	int rc = 0;
+	if (unlink(path) != 0)
+		rc = errno == ENOENT ? KA_NOENT : errno_fail(err, "remove", path);
+	free(path);
+	return rc;
+}
+
+int spool_walk_open(struct spool *s, struct spool_walk *w, char *err)
+{
+	w->dir = opendir(s->objects);
+	return w->dir ? 0 : errno_fail(err, "list", s->objects);
+}
+
+int spool_walk_next(struct spool_walk *w, char sha[SHA256_HEX])
+{
+	struct dirent *de;
+	while (w->dir && (de = readdir(w->dir))) {
+		/* Only names an object can have: 64 lowercase hex digits. */
+		if (strlen(de->d_name) == SHA256_HEX - 1 &&
+		    strspn(de->d_name, "0123456789abcdef") == SHA256_HEX - 1) {
+			memcpy(sha, de->d_name, SHA256_HEX);  /* 64 digits and the NUL */
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void spool_walk_close(struct spool_walk *w)
+{
+	if (w->dir)
+		closedir(w->dir);
+	w->dir = NULL;
+}
+
 void spool_clean_tmp(struct spool *s)
 {
 	DIR *d = opendir(s->tmp);

@@ -61,6 +61,19 @@ int spool_sync(struct spool *s, char *err);
  * bad bytes stay for a look. Sets *moved (caller frees); KA_NOENT when the
  * object is already gone. */
 int spool_set_aside(struct spool *s, const char *sha256, char **moved, char *err);
+/* The size of objects/SHA256, 0 when it is not there. */
+int64_t spool_object_bytes(struct spool *s, const char *sha256);
+/* Remove objects/SHA256 (no file needs it any more). KA_NOENT when it is
+ * already gone. */
+int spool_remove(struct spool *s, const char *sha256, char *err);
+/* A walk over objects/ (pruning looks for objects no file needs). */
+struct spool_walk {
+	void *dir;          /* DIR * */
+};
+int spool_walk_open(struct spool *s, struct spool_walk *w, char *err);
+/* The next object's digest in SHA: 1, or 0 at the end. */
+int spool_walk_next(struct spool_walk *w, char sha[SHA256_HEX]);
+void spool_walk_close(struct spool_walk *w);
 /* Remove leftovers of copies interrupted by a crash. */
 void spool_clean_tmp(struct spool *s);
 

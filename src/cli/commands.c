@@ -65,8 +65,9 @@ static const struct command commands[] = {
 	  "check-config [--offline]" },
 	{ "verify", cmd_verify_parse, cmd_verify_run, NEED_CONFIG | NEED_MANIFEST | NEED_READONLY,
 	  "Check the manifest against the spool: every file's spool copy "
-	  "exists with its recorded size and sha256, and every delivered file has all its "
-	  "deliveries confirmed. One line per problem.", "Exit 0 consistent, 65 not.", "verify" },
+	  "exists with its recorded size and sha256 (unless spool_retention released it), "
+	  "and every delivered file has all its deliveries confirmed. One line per "
+	  "problem.", "Exit 0 consistent, 65 not.", "verify" },
 	{ "manifest", cmd_manifest_parse, cmd_manifest_run, NEED_CONFIG,
 	  "Work on the manifest file: `backup FILE` writes a consistent copy of it, "
 	  "also while run is working (no lock needed).",
@@ -77,6 +78,16 @@ static const struct command commands[] = {
 	  "Exit 0 written, 66 no manifest, 73 FILE exists (without --force) or its "
 	  "directory is missing, 74 an I/O error.",
 	  "manifest backup FILE [--force]" },
+	{ "prune", cmd_prune_parse, cmd_prune_run, NEED_CONFIG | NEED_MANIFEST | NEED_SPOOL | NEED_LOCK,
+	  "Apply [agent] spool_retention and manifest_retention now, as run does every "
+	  "hour, and report what went (--dry-run: what would go; nothing changes).",
+	  "Done files past spool_retention lose their spool copy (their row stays); done and "
+	  "rejected files past manifest_retention are deleted with their deliveries, events "
+	  "and shipment ids (a tombstone keeps the identity of one its source may still "
+	  "list); a spool object goes when no file needs it. Takes the manifest's lock like "
+	  "run and once.\n"
+	  "Exit 0 done, 74 the manifest or spool failed, 75 another run, once or retry holds "
+	  "the manifest (or it stayed busy).", "prune [--dry-run]" },
 };
 
 const struct command *command_find(const char *name)
