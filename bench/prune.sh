@@ -17,10 +17,7 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
-if [ ! -x "$build/kargo-agent" ]; then
-	(cd "$top" && { [ -x configure ] || autoreconf -fi; })
-	mkdir -p "$build" && (cd "$build" && "$top/configure" -q CFLAGS="-O2" && make -s -j"$(nproc)")
-fi
+sh "$top/bench/build.sh" "$build"
 ka="$build/kargo-agent"
 rows=${ROWS:-1000000}
 expired=${EXPIRED:-500000}
