@@ -48,6 +48,8 @@ fi
 		echo "$systemdsystemunitdir/kargo-agent.service"
 		echo "$systemdsystemunitdir/kargo-agent-once.service"
 		echo "$systemdsystemunitdir/kargo-agent-once.timer"
+		echo "$systemdsystemunitdir/kargo-agent-prune.service"
+		echo "$systemdsystemunitdir/kargo-agent-prune.timer"
 		echo "$tmpfilesdir/kargo-agent.conf"
 		echo "$sysusersdir/kargo-agent.conf"
 	fi
@@ -106,17 +108,18 @@ else
 	# verify checks that ExecStart's binary exists: point it into DESTDIR.
 	# Man pages are checked above, so --man=no.
 	mkdir -p "$work/units"
-	for u in kargo-agent.service kargo-agent-once.service kargo-agent-once.timer; do
+	all_units="kargo-agent.service kargo-agent-once.service kargo-agent-once.timer
+		kargo-agent-prune.service kargo-agent-prune.timer"
+	for u in $all_units; do
 		sed "s|$sbindir/kargo-agent|$bin|" "$unitdir/$u" >"$work/units/$u"
 	done
-	if (cd "$work/units" && systemd-analyze verify --man=no kargo-agent.service \
-		kargo-agent-once.service kargo-agent-once.timer) >"$work/verify.log" 2>&1; then
+	if (cd "$work/units" && systemd-analyze verify --man=no $all_units) >"$work/verify.log" 2>&1; then
 		echo "ok: systemd-analyze verify"
 	else
 		cat "$work/verify.log"
 		fail "systemd-analyze verify"
 	fi
-	for u in kargo-agent.service kargo-agent-once.service; do
+	for u in kargo-agent.service kargo-agent-once.service kargo-agent-prune.service; do
 		if ! systemd-analyze security --offline=true "$work/units/$u" >"$work/security.log" 2>&1; then
 			tail -5 "$work/security.log"
 			fail "systemd-analyze security $u"

@@ -102,7 +102,8 @@ v=$("$bin" --version) || fail "$bin --version"
 	fail "$bin --version says '$v'; debian/changelog says $version (configure.ac and debian/changelog disagree?)"
 
 for f in /lib/systemd/system/kargo-agent.service /lib/systemd/system/kargo-agent-once.service \
-	/lib/systemd/system/kargo-agent-once.timer /usr/lib/tmpfiles.d/kargo-agent.conf \
+	/lib/systemd/system/kargo-agent-once.timer /lib/systemd/system/kargo-agent-prune.service \
+	/lib/systemd/system/kargo-agent-prune.timer /usr/lib/tmpfiles.d/kargo-agent.conf \
 	/usr/lib/sysusers.d/kargo-agent.conf /usr/share/man/man8/kargo-agent.8.gz \
 	/usr/share/man/man5/kargo-agent.ini.5.gz "$ini"; do
 	[ -f "$f" ] || fail "$f is not installed"
@@ -111,7 +112,7 @@ grep -q "^ExecStart=$bin -c $ini run\$" /lib/systemd/system/kargo-agent.service 
 	fail "kargo-agent.service does not start $bin with $ini"
 
 # Installed, not enabled, not started.
-for u in kargo-agent.service kargo-agent-once.timer; do
+for u in kargo-agent.service kargo-agent-once.timer kargo-agent-prune.timer; do
 	if ls /etc/systemd/system/*.wants/"$u" >/dev/null 2>&1; then
 		fail "$u is enabled: $(ls /etc/systemd/system/*.wants/"$u")"
 	fi
