@@ -178,6 +178,8 @@ int manifest_alerts_due(struct manifest *m, const char *route, const char *state
 			int64_t since, int (*fn)(void *ctx, const struct mfile *f), void *ctx,
 			char *err);
 int manifest_set_source_done(struct manifest *m, int64_t id, const char *detail, char *err);
+/* An event of file FILE_ID, or with FILE_ID 0 a note of the manifest's own
+ * (about no file). */
 int manifest_event(struct manifest *m, int64_t file_id, const char *event,
 		   const char *detail, char *err);
 /* An event about no file (a name left at the source), recorded once: 1 if

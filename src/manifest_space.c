@@ -45,24 +45,14 @@ int manifest_staging_pause(struct manifest *m, struct mpause *p, char *err)
 		p->paused = strcmp(event, NOTE_PAUSED) == 0;
 		p->since = ts_ms / 1000;
 	}
-	if (p->detail && strncmp(p->detail, "ts=", 3) == 0) {
-		/* the uniqueness prefix manifest_note_pause adds */
-		const char *rest = strchr(p->detail, ' ');
-		char *d = xstrdup(rest ? rest + 1 : "");
-		free(p->detail);
-		p->detail = d;
-	}
 	free(event);
 	return rc;
 }
 
 int manifest_note_pause(struct manifest *m, int paused, const char *detail, char *err)
 {
-	/* The time in the detail makes each pause a note of its own. */
-	char *d = xasprintf("ts=%lld %s", (long long)now_ms(), detail);
-	int rc = manifest_note_once(m, paused ? NOTE_PAUSED : NOTE_RESUMED, d, err);
-	free(d);
-	return rc < 0 ? rc : 0;
+	/* A note of its own for each pause: not note_once, which keeps one. */
+	return manifest_event(m, 0, paused ? NOTE_PAUSED : NOTE_RESUMED, detail, err);
 }
 
 void mpause_release(struct mpause *p)

@@ -15,7 +15,7 @@ int msql_event(struct manifest_db *d, int64_t file_id, int64_t ts_ms, const char
 {
 	sqlite3_stmt *st = d->st_event;
 	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, file_id);
+	msql_bind_known(st, 1, file_id);  /* 0: a note of the manifest's, no file's */
 	sqlite3_bind_int64(st, 2, ts_ms);
 	msql_bind_text(st, 3, event);
 	msql_bind_text(st, 4, detail);
