@@ -93,6 +93,8 @@ ssize_t pwrite_full(int fd, const void *buf, size_t len, int64_t offset);
 
 /* Does S end with SUFFIX (a non-empty one)? */
 int str_ends_with(const char *s, const char *suffix);
+/* S without leading and trailing spaces and tabs (cut in place). */
+char *str_trim(char *s);
 
 /* NAME with counter K before the extension: a.csv → a-2.csv; the stem is cut
  * to keep the result within NAME_BYTES. Caller frees. */

@@ -29,7 +29,8 @@ static const char *const agent_keys[] = {
 static const char *const route_keys[] = {
 	"source", "dest", "pattern", "format", "after", "quarantine", "stable_seconds",
 	"done_marker", "temp_prefix", "temp_suffix", "on_exists", "max_attempts",
-	"enabled", NULL,
+	"enabled", "template", "convert", "business", "facility", "direction_map",
+	"update_strategy", "unit", "batch_rows", "content_type", "on_conflict", NULL,
 };
 
 /* What config_parse is working on, for error messages and relative paths. */
@@ -279,7 +280,8 @@ static void check_alert(struct loader *ld, const struct config *cfg)
 static void resolve_remote_paths(const struct loader *ld, struct section *s)
 {
 	static const char *const path_keys[] = {
-		"key", "passphrase_file", "password_file", "known_hosts", "ca_file", NULL,
+		"key", "passphrase_file", "password_file", "known_hosts", "ca_file",
+		"client_secret_file", "token_file", NULL,
 	};
 	for (size_t i = 0; i < s->nkv; i++) {
 		for (size_t k = 0; path_keys[k]; k++) {
@@ -293,9 +295,11 @@ static void resolve_remote_paths(const struct loader *ld, struct section *s)
 }
 
 static void load_remote(struct loader *ld, const struct ini *ini, const char *sec,
-			const char *name, struct remote_config *rc)
+			const char *name, const char *manifest, struct remote_config *rc)
 {
+	rc->token_cache = xasprintf("%s.token-%s", manifest, name);
 	section_read(ini, sec, name, &rc->sec);
+	template_apply(&rc->sec, "remote", ld->file, sec, ld->d);
 	resolve_remote_paths(ld, &rc->sec);
 	rc->type = section_get(&rc->sec, "type", NULL);
 	if (!rc->type)  /* the type, its keys and sessions: the transports' check */
@@ -339,17 +343,8 @@ void endpoint_release(struct endpoint *ep)
 {
 	free(ep->path);
 	free(ep->text);
+	free(ep->convert);
 	memset(ep, 0, sizeof(*ep));
-}
-
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		s[--n] = '\0';
-	return s;
 }
 
 /* Parse one endpoint, making local paths absolute (whether its transport can
@@ -376,7 +371,7 @@ static void load_dests(struct loader *ld, const struct config *cfg, const char *
 	char *copy = xstrdup(v), *save = NULL;
 	size_t given = 0;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *t = trim(tok);
+		char *t = str_trim(tok);
 		if (!*t)
 			continue;
 		given++;
@@ -427,6 +422,7 @@ static void load_route(struct loader *ld, const struct ini *ini, const struct co
 {
 	struct section s;
 	section_read(ini, sec, name, &s);
+	template_apply(&s, "route", ld->file, sec, ld->d);
 	check_keys(ld, sec, &s, route_keys);
 	r->name = xstrdup(name);
 	const char *src = section_get(&s, "source", NULL);
@@ -471,6 +467,7 @@ static void load_route(struct loader *ld, const struct ini *ini, const struct co
 	load_on_exists(ld, sec, section_get(&s, "on_exists", "fail"), r);
 	r->max_attempts = get_int(ld, sec, &s, "max_attempts", cfg->agent.max_attempts, 1, 1000);
 	r->enabled = get_bool(ld, sec, &s, "enabled", 1);
+	config_route_api(r, &s, ld->file, sec, ld->d);
 	section_release(&s);
 }
 
@@ -524,7 +521,8 @@ static void load_named(struct loader *ld, const struct ini *ini, struct config *
 		if (pass == 0 && strcmp(kind, "remote") == 0) {
 			cfg->remotes = grow(cfg->remotes, cfg->nremotes, sizeof(*cfg->remotes));
 			memset(&cfg->remotes[cfg->nremotes], 0, sizeof(*cfg->remotes));
-			load_remote(ld, ini, sec, name, &cfg->remotes[cfg->nremotes++]);
+			load_remote(ld, ini, sec, name, cfg->agent.manifest,
+				    &cfg->remotes[cfg->nremotes++]);
 		} else if (pass == 0 && strcmp(kind, "format") == 0) {
 			cfg->formats = grow(cfg->formats, cfg->nformats, sizeof(*cfg->formats));
 			/* its keys and values: the formats' check */
@@ -651,10 +649,13 @@ void config_release(struct config *cfg)
 		free(r->done_marker);
 		free(r->temp_prefix);
 		free(r->temp_suffix);
+		config_route_api_release(r);
 	}
 	free(cfg->routes);
-	for (size_t i = 0; i < cfg->nremotes; i++)
+	for (size_t i = 0; i < cfg->nremotes; i++) {
 		section_release(&cfg->remotes[i].sec);
+		free(cfg->remotes[i].token_cache);
+	}
 	free(cfg->remotes);
 	for (size_t i = 0; i < cfg->nformats; i++)
 		section_release(&cfg->formats[i]);

@@ -45,6 +45,8 @@ struct remote_config {
 	const char *type;        /* "sftp", "imap", "smtp", ... */
 	int sessions;            /* connections used in parallel to deliver (set
 				    by the transports' check: its default) */
+	char *token_cache;       /* where a transport that logs in keeps its token
+				    between runs: MANIFEST.token-NAME (mode 0600) */
 };
 
 /* A source or destination: "REMOTE:PATH" or a plain local path. */
@@ -52,6 +54,24 @@ struct endpoint {
 	const struct remote_config *remote;  /* NULL for a local path */
 	char *path;
 	char *text;                          /* as written in the config */
+	char *convert;                       /* a request destination: the route's
+						conversion for it (convert =), NULL
+						for a file or message destination */
+	int convert_named;                   /* convert = named this destination's
+						remote (REMOTE=CONVERSION) */
+};
+
+/* How a route's request destinations (https remotes) get its files: the
+ * conversion's settings (config_api.c; the formats check the values). */
+struct route_api {
+	char *business;          /* Kargo business slug; NULL: none given */
+	char *facility;          /* facility slug; NULL: the file's facility column */
+	char *direction_map;     /* "LOADING=OUTBOUND,UNLOADING=INBOUND" */
+	char *update_strategy;   /* orderItemUpdateStrategy; NULL: not sent */
+	char *unit;              /* kargo-unified, json: "shipment" or "row" */
+	int batch_rows;          /* json, ndjson: rows per request */
+	char *content_type;      /* raw: the body's Content-Type */
+	int conflict_done;       /* on_conflict = delivered: a 409 means already there */
 };
 
 enum after_action { AFTER_KEEP, AFTER_DELETE, AFTER_ARCHIVE };
@@ -79,6 +99,7 @@ struct route_config {
 	enum on_exists on_exists;
 	int max_attempts;
 	int enabled;
+	struct route_api api;    /* request destinations: how files are converted */
 };
 
 struct agent_config {
@@ -146,6 +167,35 @@ const struct remote_config *config_remote(const struct config *cfg, const char *
 int endpoint_parse(const struct config *cfg, const char *text, struct endpoint *ep,
 		   char *err, size_t errlen);
 void endpoint_release(struct endpoint *ep);
+
+/* Route R's request settings from its section S (config_api.c): the
+ * convert of each destination, the conversion's settings; problems to D as
+ * "FILE: [WHERE] KEY: ...". Release frees them. */
+void config_route_api(struct route_config *r, const struct section *s, const char *file,
+		      const char *where, struct diag *d);
+void config_route_api_release(struct route_config *r);
+
+/* The templates (config_template.c): a name a [remote] or [route] section
+ * gives as `template =`, and the keys it sets unless the section sets them
+ * itself. A new template is one row of the table. */
+struct template_key {
+	const char *key;
+	const char *value;   /* NULL: the template requires the section to give it */
+};
+#define TEMPLATE_KEYS 12
+struct template_def {
+	const char *name;
+	const char *what;                              /* one line for `templates` */
+	struct template_key remote[TEMPLATE_KEYS];     /* {NULL} ends each list */
+	struct template_key route[TEMPLATE_KEYS];
+};
+extern const struct template_def config_templates[];
+extern const size_t config_ntemplates;
+/* Give section S (kind "remote" or "route", as in [WHERE]) the keys of the
+ * template its `template` key names that it does not set itself; an
+ * unknown template or a required key left out goes to D. */
+void template_apply(struct section *s, const char *kind, const char *file,
+		    const char *where, struct diag *d);
 
 /* The config file path from -c, $KARGO_AGENT_CONFIG or the default. */
 const char *config_default_path(const char *opt);

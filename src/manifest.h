@@ -73,6 +73,22 @@ struct mdelivery {
 	int64_t updated;
 };
 
+/* One request of a delivery to a request destination (an API). */
+#define RQ_DONE    "done"     /* acknowledged (2xx, or a 409 the route calls delivered) */
+#define RQ_REFUSED "refused"  /* a permanent answer: the file went dead on it */
+struct mrequest {
+	int64_t delivery_id;
+	int64_t index;
+	const char *state;           /* RQ_DONE or RQ_REFUSED */
+	long status;                 /* the HTTP status */
+	const char *correlation_id;  /* what was sent as Correlation-Id */
+	const char *logging_id;      /* the server's id of it, or NULL */
+	const char *reply;           /* a refusal's answer (first KiB), or NULL */
+	const char *key;             /* what it carried ("shipment S1"), or NULL */
+	int64_t updated;
+};
+typedef int (*mrequest_fn)(void *ctx, const struct mrequest *rq);
+
 struct mevent {
 	int64_t ts_ms;
 	char *event;
@@ -208,6 +224,16 @@ int manifest_add_delivery(struct manifest *m, int64_t file_id, const char *dest,
 int manifest_set_delivery(struct manifest *m, const struct mdelivery *d, const char *state,
 			  const char *final_path, char *err);
 void mdeliveries_free(struct mdelivery *v, size_t n);
+
+/* Requests of deliveries to APIs (manifest_requests.c): record RQ's
+ * outcome; the indexes of DELIVERY_ID's done requests, ascending (caller
+ * frees *IDX), so a resumed delivery skips them; FN for each request of
+ * FILE_ID (by delivery, then index), for show. */
+int manifest_request_set(struct manifest *m, const struct mrequest *rq, char *err);
+int manifest_requests_done(struct manifest *m, int64_t delivery_id, int64_t **idx, size_t *n,
+			   char *err);
+int manifest_requests(struct manifest *m, int64_t file_id, mrequest_fn fn, void *ctx,
+		      char *err);
 
 /* Files matching a filter, newest last; FN is called for each. */
 int manifest_list(struct manifest *m, const struct mfilter *flt,

@@ -177,6 +177,17 @@ struct manifest_backend {
 				char *err);
 	int (*compact)(struct manifest_db *db, int pages, int64_t *left, char *err);
 	int (*checkpoint)(struct manifest_db *db, char *err);
+
+	/* Requests (manifest_requests.c): record one request's outcome
+	 * (replacing an earlier one of the same index); the indexes of a
+	 * delivery's done requests, ascending (caller frees); a file's
+	 * requests, by delivery and index. */
+	int (*request_set)(struct manifest_db *db, const struct mrequest *rq, int64_t now,
+			   char *err);
+	int (*requests_done)(struct manifest_db *db, int64_t delivery_id, int64_t **idx,
+			     size_t *n, char *err);
+	int (*requests)(struct manifest_db *db, int64_t file_id, mrequest_fn fn, void *ctx,
+			char *err);
 };
 
 extern const struct manifest_backend manifest_sqlite;

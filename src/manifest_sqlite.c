@@ -149,6 +149,20 @@ static const char *const migrations[] = {
 	 * history that files_due would walk. */
 	"CREATE INDEX files_unfinished ON files(route, state, next_attempt) "
 	"  WHERE source_done = 0;",
+	/* 6: the requests of a delivery to an API, by index: the acknowledged
+	 * ones (done) are not sent again when a delivery resumes; a refused
+	 * one keeps the first KiB of the answer. They go with their delivery. */
+	"CREATE TABLE requests ("
+	"  delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  correlation_id TEXT NOT NULL,"
+	"  logging_id TEXT,"
+	"  reply TEXT,"
+	"  key TEXT,"
+	"  updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (delivery_id, idx)) WITHOUT ROWID;",
 };
 
 static int user_version(struct manifest_db *d, int *v, char *err)
@@ -383,4 +397,7 @@ const struct manifest_backend manifest_sqlite = {
 	.prune_tombstones = msql_prune_tombstones,
 	.compact = msql_compact,
 	.checkpoint = msql_checkpoint,
+	.request_set = msql_request_set,
+	.requests_done = msql_requests_done,
+	.requests = msql_requests,
 };

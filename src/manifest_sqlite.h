@@ -141,4 +141,11 @@ int msql_prune_tombstones(struct manifest_db *d, int64_t before, int limit, int6
 int msql_compact(struct manifest_db *d, int pages, int64_t *left, char *err);
 int msql_checkpoint(struct manifest_db *d, char *err);
 
+/* manifest_sqlite_requests.c: the requests of deliveries to APIs */
+int msql_request_set(struct manifest_db *d, const struct mrequest *rq, int64_t now, char *err);
+int msql_requests_done(struct manifest_db *d, int64_t delivery_id, int64_t **idx, size_t *n,
+		       char *err);
+int msql_requests(struct manifest_db *d, int64_t file_id, mrequest_fn fn, void *ctx,
+		  char *err);
+
 #endif

@@ -30,7 +30,7 @@ static void check_source(struct conns *cs, struct remote_check *res)
 }
 
 /* Writable destination: write and remove a probe file (creating the
- * directory); a message destination: log in. */
+ * directory); a message or request destination: log in (probe). */
 static void check_dest(struct conns *cs, struct remote_check *res)
 {
 	const struct endpoint *ep = res->ep;
@@ -39,9 +39,10 @@ static void check_dest(struct conns *cs, struct remote_check *res)
 	char err[ERRLEN];
 	int rc = conns_get(cs, ep, &t, &c, err);
 	const char *what = "writable";
-	if (rc == 0 && transport_can(t, TR_MESSAGE_DEST)) {
+	if (rc == 0 && transport_can(t, TR_MESSAGE_DEST | TR_REQUEST_DEST)) {
 		rc = t->probe ? t->probe(c, err) : 0;
-		what = "logged in";
+		what = transport_can(t, TR_REQUEST_DEST) ? "reached, logged in (nothing sent)"
+							     : "logged in";
 	} else {
 		char *probe = xasprintf("%s/.kargo-agent-probe-%d", ep->path, (int)getpid());
 		if (rc == 0)

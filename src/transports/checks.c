@@ -74,6 +74,26 @@ static void check_after(struct route_config *r, const struct transport_ops *t,
 			 file, r->name, r->after_text);
 }
 
+/* A destination that takes requests sends the file as it is ("raw") unless
+ * convert = names a conversion; one that takes files or messages gets them
+ * as they are: a convert = naming its remote is an error, a convert = for
+ * every destination leaves it alone. */
+static void check_convert(const struct route_config *r, struct endpoint *ep,
+			  const struct transport_ops *t, const char *file, struct diag *d)
+{
+	if (transport_can(t, TR_REQUEST_DEST)) {
+		if (!ep->convert)
+			ep->convert = xstrdup("raw");
+		return;
+	}
+	if (ep->convert && ep->convert_named)
+		diag_add(d, "%s: [route %s] convert: %s is a %s destination, which takes files as "
+			 "they are (only a destination that takes requests converts)", file,
+			 r->name, ep->text, t->type);
+	free(ep->convert);
+	ep->convert = NULL;
+}
+
 /* One route's endpoints and after =; an endpoint that cannot serve is
  * released (a destination taken out of the list). */
 static void check_route(struct route_config *r, const char *file, struct diag *d)
@@ -86,7 +106,11 @@ static void check_route(struct route_config *r, const char *file, struct diag *d
 	}
 	size_t kept = 0;
 	for (size_t i = 0; i < r->ndests; i++) {
-		if (endpoint_check(r, &r->dests[i], "dest", TR_DEST, file, d))
+		const struct transport_ops *dt = endpoint_check(r, &r->dests[i], "dest", TR_DEST,
+								file, d);
+		if (dt)
+			check_convert(r, &r->dests[i], dt, file, d);
+		if (dt)
 			r->dests[kept++] = r->dests[i];
 		else
 			endpoint_release(&r->dests[i]);

@@ -6,6 +6,7 @@
 #ifndef KA_TRANSPORT_H
 #define KA_TRANSPORT_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "../common.h"
@@ -79,15 +80,16 @@ enum transport_role {
 				      * message_fetch, message_finish, after_valid */
 	TR_MESSAGE_DEST = 1 << 3,    /* files sent as messages: send, probe */
 	TR_ALERT = 1 << 4,           /* short messages to people: notify */
+	TR_REQUEST_DEST = 1 << 5,    /* files sent as HTTP requests: send_requests, probe */
 };
 #define TR_SOURCE (TR_FILE_SOURCE | TR_MAILBOX_SOURCE)
-#define TR_DEST (TR_FILE_DEST | TR_MESSAGE_DEST)
+#define TR_DEST (TR_FILE_DEST | TR_MESSAGE_DEST | TR_REQUEST_DEST)
 
 /* ---- Callbacks from the pipeline ----
  * A transport never includes the manifest or the spool. Where it needs the
- * pipeline, the pipeline passes it one of these two callbacks, through the
- * optional ops serve and put_parts below. None is implemented yet: they are
- * the contract the next transports (an HTTPS listener, an HTTPS sink) meet.
+ * pipeline, the pipeline passes it a callback: struct tr_intake through
+ * serve (not implemented yet: the contract an HTTPS listener meets) and
+ * struct tr_requests through send_requests (the HTTPS sink).
  * Each callback returns 0 or a negative enum ka_err with err filled (ERRLEN
  * bytes); CTX is the pipeline's, handed back untouched. */
 
@@ -113,15 +115,52 @@ struct tr_intake {
 	void *ctx;
 };
 
-/* What a sink that sends one file in many requests reports. part_done is
- * called after each request the server acknowledged, in order: bytes
- * [OFFSET, OFFSET + LEN) are stored there; RESUME (may be NULL) is what the
- * transport needs to go on from there on another connection (an upload
- * session's address), not a secret. The pipeline records it before it
- * returns 0; any other return stops the transfer with that code. */
-struct tr_parts {
-	int (*part_done)(void *ctx, int64_t offset, int64_t len, const char *resume,
-			 char *err);
+/* ---- Requests: a sink that takes a file as HTTP requests ----
+ * The pipeline converts a file into numbered requests (formats/convert.h)
+ * and hands them to the transport through struct tr_requests; the
+ * transport sends them (several in flight on several connections when its
+ * remote allows), and reports each final answer through done, in any order,
+ * on the calling thread. A request's body stays the pipeline's until done
+ * was called for it. */
+
+/* How the transport classes an answer (a status, or no answer at all). */
+enum tr_outcome {
+	TR_OK = 0,         /* 2xx: stored; or a 409 the route declares already there */
+	TR_RETRY,          /* 408, 429, 5xx, no answer, a cut connection: again later */
+	TR_REFUSED,        /* 400, 401 after a fresh token, 403, 404, 409, 422, other 4xx:
+			    * the same request will never pass: the file is dead */
+};
+
+struct tr_request {
+	int64_t index;             /* 0-based, in the order of the file */
+	const char *method;        /* "POST" */
+	const char *path;          /* appended to the remote's url: "/v1/documents" */
+	const char *content_type;  /* "application/json" */
+	const char *body;
+	size_t len;
+	const char *correlation_id;  /* sent as Correlation-Id: the same for a repeat */
+	const char *key;           /* what it carries, for logs ("shipment S1"); may be NULL */
+};
+
+struct tr_reply {
+	enum tr_outcome outcome;
+	long status;               /* HTTP status; 0 when there was no answer */
+	int retry_after;           /* seconds the server asked to wait (429, 503); 0 = none */
+	const char *logging_id;    /* the server's id of what it stored (Kargo's
+				    * loggingId, or the echoed Correlation-Id); may be NULL */
+	const char *body;          /* the first KiB of the answer, or the reason there
+				    * was none; never a token or a secret */
+};
+
+struct tr_requests {
+	/* The next request to send: 1 with *REQ filled, 0 when there are no
+	 * more, or a negative enum ka_err (the conversion failed) with err. */
+	int (*next)(void *ctx, struct tr_request *req, char *err);
+	/* REQ's final answer. Returns 0 to go on, or a negative enum ka_err:
+	 * the transport then starts no new request, waits for those in flight
+	 * (reporting each through done) and returns that code. */
+	int (*done)(void *ctx, const struct tr_request *req, const struct tr_reply *reply,
+		    char *err);
 	void *ctx;
 };
 
@@ -223,13 +262,14 @@ struct transport_ops {
 	 * body received to IN (see struct tr_intake), then return so the
 	 * caller's loop goes on. */
 	int (*serve)(struct tconn *c, const struct tr_intake *in, int timeout_ms, char *err);
-	/* Optional, for file sinks that send a file in many requests (none
-	 * yet): put, with each acknowledged request reported to PARTS (see
-	 * struct tr_parts). FROM, when not NULL, is a RESUME reported by an
-	 * earlier, interrupted transfer of the same file to PATH. */
-	int (*put_parts)(struct tconn *c, const char *local_path, const char *sha256,
-			 const char *path, const char *from, const struct tr_parts *parts,
-			 struct progress *pg, char *err);
+	/* For request sinks (HTTPS): send every request NEXT gives until it
+	 * says there are no more, each to the remote's url + its path,
+	 * reporting each final answer through done (after the transport's own
+	 * retries of a request: one fresh token after a 401). Returns 0 when
+	 * every request was answered (whatever the answers), KA_STOPPED when STOP
+	 * became set (no new request started), or the code of next or done. */
+	int (*send_requests)(struct tconn *c, const struct tr_requests *rq,
+			     volatile const sig_atomic_t *stop, char *err);
 
 	void (*close)(struct tconn *c);
 };
@@ -259,5 +299,6 @@ extern const struct transport_ops transport_local;
 extern const struct transport_ops transport_sftp;
 extern const struct transport_ops transport_smtp;
 extern const struct transport_ops transport_imap;
+extern const struct transport_ops transport_https;
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/sh
 # manifest_upgrade_keeps_rows_and_a_backup: a manifest written by the
 # previous release (schema 4: tests/integration/manifest-v4.sql, the demo
-# after one once) is upgraded in place by the next once: schema 5, every row
+# after one once) is upgraded in place by the next once: schema 6, every row
 # of every table intact, the counts table right, a backup of the schema-4
 # manifest beside it (manifest.db.schema-4.bak, same rows), auto_vacuum now
 # incremental (2), nothing carried again, list/show/status work, a resend
@@ -62,9 +62,9 @@ rmdir "$D/work/manifest.db.schema-4.bak/full" "$D/work/manifest.db.schema-4.bak"
 agent once
 assert_eq "once on the schema-4 manifest exits 0" 0 "$RC"
 assert_match "it logs the upgrade and where the backup is" \
-	"event=manifest_upgraded .*from=4 to=5 backup=$D/work/manifest.db.schema-4.bak" "$T/stderr"
+	"event=manifest_upgraded .*from=4 to=6 backup=$D/work/manifest.db.schema-4.bak" "$T/stderr"
 assert_match "and the VACUUM that turned auto_vacuum on" "event=manifest_vacuumed" "$T/stderr"
-assert_eq "schema 5 now" 5 "$(dsql 'PRAGMA user_version')"
+assert_eq "schema 6 now" 6 "$(dsql 'PRAGMA user_version')"
 assert_eq "auto_vacuum incremental (2)" 2 "$(dsql 'PRAGMA auto_vacuum')"
 rows "$D/work/manifest.db" >"$T/after"
 if cmp -s "$T/before" "$T/after"; then ok "every row of every table intact"; else
