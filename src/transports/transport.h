@@ -140,6 +140,7 @@ struct tr_request {
 	size_t len;
 	const char *correlation_id;  /* sent as Correlation-Id: the same for a repeat */
 	const char *key;           /* what it carries, for logs ("shipment S1"); may be NULL */
+	void *tag;                 /* the pipeline's, handed back untouched in done */
 };
 
 struct tr_reply {
