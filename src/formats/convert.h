@@ -44,6 +44,13 @@ int conv_open(const struct formats *f, const char *format, const char *path, con
 int conv_next(struct conv *c, struct conv_body *out, char *err);
 void conv_close(struct conv *c);
 
+/* What an API's 2xx answer BODY (LEN bytes, maybe cut) to a request of TO
+ * says: 0 when it took the request, with the id it gave (Kargo's
+ * loggingId) in ID ("" when none); KA_PERMANENT when the answer says it
+ * refused it (kargo-unified: success false), with its message in err. */
+int conv_reply(const char *to, const char *body, size_t len, char *id, size_t idlen,
+	       char *err);
+
 /* Check every route's destinations' convert = against its format; problems
  * go to D as "FILE: [route NAME] convert: ...". Called by
  * formats_check_config. */

@@ -147,10 +147,10 @@ struct tr_reply {
 	enum tr_outcome outcome;
 	long status;               /* HTTP status; 0 when there was no answer */
 	int retry_after;           /* seconds the server asked to wait (429, 503); 0 = none */
-	const char *logging_id;    /* the server's id of what it stored (Kargo's
-				    * loggingId, or the echoed Correlation-Id); may be NULL */
-	const char *body;          /* the first KiB of the answer, or the reason there
-				    * was none; never a token or a secret */
+	const char *logging_id;    /* the Correlation-Id header the server echoed; may be NULL */
+	const char *body;          /* the answer's first 4 KiB (NUL-terminated), or the
+				    * reason there was none; never a token or a secret */
+	size_t len;                /* bytes in body */
 };
 
 struct tr_requests {
