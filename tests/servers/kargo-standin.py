@@ -221,7 +221,7 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         rec = {"ts": time.time(), "method": self.command, "path": path, "correlation_id": self.headers.get("Correlation-Id"),
-               "bytes": len(raw), "presented": (self.headers.get("Authorization") or " ").split()[0],
+               "bytes": len(raw), "presented": (self.headers.get("Authorization") or "").partition(" ")[0] or None,
                "auth": None, "fault": None}
         f = st.take_fault(path)
         headers = {}
