@@ -109,5 +109,7 @@ int cli_parse_ids(int argc, char **argv, int first, struct ids *ids);
 /* JSON output helpers. */
 void json_str(FILE *out, const char *s);
 void json_file(FILE *out, const struct mfile *f, const char *shipments);
+/* show: the requests of a file's deliveries to APIs (show_requests.c). */
+void show_requests(struct app *a, int64_t file_id);
 
 #endif
