@@ -16,7 +16,8 @@ Every reply has a Content-Length (HTTP/1.1 keep-alive) and echoes Correlation-Id
 State directory DIR: requests.jsonl (one line per request: ts, end, path,
 status, correlation_id, presented (the Authorization scheme sent), auth
 (bearer or basic when accepted), token_requests, fault), stored.jsonl (each body
-accepted: ts, path, correlation_id, content_type, body).
+accepted: ts, path, correlation_id, content_type, body), tokens (each token
+issued, for the tests that look for them where they must not be).
 
 Faults: DIR/faults is read again on every request; the first line that applies
 is used and its count (when given) goes down by one, the line going away at 0:
@@ -129,6 +130,7 @@ class State:
         self.items = {}         # (business, facility, shipmentNumber) -> {(lpn, sku)}
         self.requests = open(os.path.join(opts.dir, "requests.jsonl"), "a", encoding="utf-8")
         self.stored = open(os.path.join(opts.dir, "stored.jsonl"), "a", encoding="utf-8")
+        self.issued = open(os.path.join(opts.dir, "tokens"), "a", encoding="utf-8")
         self.faults = os.path.join(opts.dir, "faults")
 
     def take_fault(self, path):
@@ -162,6 +164,8 @@ class State:
         t = "tok-" + secrets.token_hex(16)
         with self.lock:
             self.tokens[t] = time.monotonic() + self.o.lifetime
+            self.issued.write(t + "\n")
+            self.issued.flush()
         return t
 
     def count_token_request(self):
@@ -221,8 +225,8 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         rec = {"ts": time.time(), "method": self.command, "path": path, "correlation_id": self.headers.get("Correlation-Id"),
-               "bytes": len(raw), "presented": (self.headers.get("Authorization") or "").partition(" ")[0] or None,
-               "auth": None, "fault": None}
+               "bytes": len(raw), "auth": None, "fault": None,
+               "presented": (self.headers.get("Authorization") or "").partition(" ")[0] or None}
         f = st.take_fault(path)
         headers = {}
         if f:
