@@ -177,7 +177,11 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at,
 				   .progress = p->progress, .stop = a->stop, .formats = a->formats };
 	struct tconn *pool[MAX_SESSIONS];
-	int want = dest->remote ? dest->remote->sessions : 1;
+	/* A request destination runs its connections inside one (libcurl's
+	 * multi interface): one is asked for. */
+	const struct transport_ops *dt = transport_for(dest);
+	int want = dest->remote && !(dt && transport_can(dt, TR_REQUEST_DEST)) ?
+		   dest->remote->sessions : 1;
 	if (want > (int)(k < MAX_SESSIONS ? k : MAX_SESSIONS))
 		want = (int)(k < MAX_SESSIONS ? k : MAX_SESSIONS);
 	char err[ERRLEN];
