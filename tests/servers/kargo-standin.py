@@ -101,8 +101,8 @@ def check_document(d):
         return ["the body is not a JSON object"]
     errs = [f"{k}: a non-empty string" for k in ("business", "facility", "shipmentNumber")
             if not is_text(d.get(k))]
-    if d.get("direction") not in DIRECTIONS:
-        errs.append("direction: INBOUND or OUTBOUND")
+    if d.get("direction", "INBOUND") not in DIRECTIONS:
+        errs.append("direction: INBOUND or OUTBOUND when present")
     if d.get("orderItemUpdateStrategy", "OVERWRITE") not in STRATEGIES:
         errs.append(f"orderItemUpdateStrategy: one of {', '.join(STRATEGIES)}")
     orders = d.get("orders")
