@@ -137,7 +137,7 @@ step() {
 }
 
 mkdir -p "$T/outbox" "$T/api-in"
-printf 'shipment_id,order_number,direction,sku,lpn,quantity,quantity_unit\nSHP-9,PO-9,LOADING,SKU-9,LPN-9,4,CASE\n' \
+printf 'shipment_id,order_number,scheduled_departure,direction,sku,lpn,quantity,quantity_unit\nSHP-9,PO-9,2026-11-23,LOADING,SKU-9,LPN-9,4,CASE\n' \
 	>"$T/api-in/api-1.csv"
 printf 'shipment_id,sku,quantity\nSHP-1,SKU-1,5\n' >"$T/outbox/plan-1.csv"
 sum=$(sha256sum <"$T/outbox/plan-1.csv")
@@ -149,7 +149,7 @@ assert_match "check-config logged into IMAP, SMTP and SFTP" \
 step "once-1" once
 # The stand-in forgets its tokens: the agent fetches another (a refresh).
 printf 'expire-tokens\n' >"$T/kargo/faults"
-printf 'shipment_id,order_number,direction,sku,lpn,quantity,quantity_unit\nSHP-10,PO-10,LOADING,SKU-9,LPN-10,4,CASE\n' \
+printf 'shipment_id,order_number,scheduled_departure,direction,sku,lpn,quantity,quantity_unit\nSHP-10,PO-10,2026-11-23,LOADING,SKU-9,LPN-10,4,CASE\n' \
 	>"$T/api-in/api-2.csv"
 for i in 2 3; do step "once-$i" once; done
 assert_eq "both files reached the stand-in's /v1/documents, with two tokens issued" "2 2" \
