@@ -178,6 +178,8 @@ $(cat "$T/kargo/tokens")"
 # The control: the search finds each secret where it belongs.
 assert_eq "the search finds the password in its file" 1 \
 	"$(grep -rlF -- "$PASSWORD" "$T/secrets/imap.secret" | wc -l | tr -d ' ')"
+assert_eq "the search finds a token the stand-in issued in the token cache" 1 \
+	"$(tail -1 "$T/kargo/tokens" | grep -lFf - "$T/manifest.db.token-kargo" | wc -l | tr -d ' ')"
 found=$(printf '%s\n' "$SECRETS" | while IFS= read -r s; do
 	grep -rlaF --exclude=manifest.db.token-kargo -- "$s" "$T/logs" "$T"/manifest.db* "$T/metrics.prom" "$T/spool" \
 		"$T/received" "$T/stdout" "$T/stderr" 2>/dev/null
