@@ -23,7 +23,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build-bench}
 shipments=${SHIPMENTS:-20000}
 runs=${RUNS:-3}
-"$src/bench/build.sh" "$build"
+sh "$src/bench/build.sh" "$build"
 ka=$build/kargo-agent
 dir=$(mktemp -d "${TMPDIR:-/tmp}/ka-bench-https-XXXXXX")
 trap '"$src/tests/servers/kargo-stop" "$dir/kargo"; rm -rf "$dir"' EXIT INT TERM
