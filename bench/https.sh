@@ -132,6 +132,10 @@ awk -v n="$shipments" '
 			rate[name] = n / median(name)
 			printf "  %-8s %7.0f req/s  (client cpu %.2f s, stand-in cpu %.2f s per run; wall %.2f s)\n", name, rate[name], cc[name] / runs[name], sc[name] / runs[name], median(name)
 		}
+		printf "per round, agent/curl (req/s):"
+		for (i = 1; i <= k["agent/1"]; i++)
+			printf " %.2f and %.2f;", w["curl/1", i] / w["agent/1", i], w["curl/8", i] / w["agent/8", i]
+		printf "\n"
 		printf "result: connections=1 agent/curl = %.2f (target >= 0.9); connections=8 agent/curl --parallel 8 = %.2f (target >= 0.9)\n", rate["agent/1"] / rate["curl/1"], rate["agent/8"] / rate["curl/8"]
 		printf "result: token requests per %d documents: %.1f (agent runs, fresh manifest each)\n", n, (tok["agent/1"] + tok["agent/8"]) / (runs["agent/1"] + runs["agent/8"])
 		printf "result: documents answered 200: agent/1 %d, curl/1 %d, agent/8 %d, curl/8 %d (of %d each)\n", ok["agent/1"], ok["curl/1"], ok["agent/8"], ok["curl/8"], n * runs["agent/1"]
