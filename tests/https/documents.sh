@@ -8,10 +8,12 @@
 # direction mapped (any case; not sent when empty), quantityUnit upper-cased,
 # orderItemUpdateStrategy from the route. Each request
 # carried Correlation-Id <file sha256>-<index>; the manifest holds one done
-# request per document and the file is done.
+# request per document and the file is done. The same for kargo-unified:
+# each shipment the payload of a processPayload mutation to /public_graphql,
+# Kargo's loggingId recorded with its request.
 . "$(dirname "$0")/lib.sh"
 kargo_up
-mkdir -p "$T/in-a" "$T/in-b"
+mkdir -p "$T/in-a" "$T/in-b" "$T/in-c"
 cat >"$T/in-a/plan-a.csv" <<'EOF2'
 shipment_id,order_number,scheduled_departure,facility,direction,sku,lpn,quantity,quantity_unit
 SHP-1,PO-1,2026-11-23T14:00:00-05:00,ATL-DC1,LOADING,SKU-10044,LPN-0001,48,CASE
@@ -27,6 +29,7 @@ IN-40,PO-40,2026-11-23T14:00:00-05:00,SAV-DC2,UNLOADING,SKU-1,LPN-4001,10,CASE
 IN-41,PO-41,2026-11-23T14:00:00-05:00,CHS-DC3,unloading,SKU-2,LPN-4101,2,pallet
 IN-40,PO-42,2026-11-23T14:00:00-05:00,SAV-DC2,UNLOADING,SKU-3,LPN-4002,7,UNIT
 EOF2
+sed 's/^IN-/UN-/' "$T/in-b/plan-b.csv" >"$T/in-c/plan-c.csv"
 write_config <<EOF2
 $(kargo_remote)
 [route a]
@@ -44,6 +47,13 @@ dest = kargo:/v1/documents
 format = expected-shipment
 convert = kargo-documents
 business = acme
+
+[route c]
+source = $T/in-c
+dest = kargo:/public_graphql
+format = expected-shipment
+convert = kargo-unified
+business = acme
 EOF2
 ka once
 assert_eq "once exits 0" 0 "$RC"
@@ -59,7 +69,7 @@ else
 	fail "stored documents differ from the expected conversion:"; sed 's/^/#   /' "$T/diff.out"
 fi
 assert_eq "five documents stored, under five Correlation-Ids" "(5, 5)" \
-	"$(kq 'len(S), len({s["correlation_id"] for s in S})')"
+	"$(kq 'len([s for s in S if s["path"] == "/v1/documents"]), len({s["correlation_id"] for s in S if s["path"] == "/v1/documents"})')"
 for f in a b; do
 	sum=$(sha256sum <"$T/in-$f/plan-$f.csv" | cut -d' ' -f1)
 	sql "select q.correlation_id, q.correlation_id = '$sum-' || q.idx from requests q
@@ -71,8 +81,17 @@ for f in a b; do
 		"$(cut -d'|' -f1 "$T/ids-$f" | tr '\n' ' ')" \
 		"$(kq "' '.join(sorted(s['correlation_id'] for s in S if s['correlation_id'].startswith('$sum-'))) + ' '")"
 done
-assert_eq "the manifest: 5 requests done with status 200" "5" \
+assert_eq "the manifest: 7 requests done with status 200" "7" \
 	"$(sql "select count(*) from requests where state = 'done' and status = 200")"
-assert_eq "both files done" "done done" "$(sql "select state from files order by route" | tr '\n' ' ' | sed 's/ $//')"
+expect_documents "$T/in-c/plan-c.csv" business=acme as=unified >"$T/expected-c.jsonl"
+stored_documents /public_graphql >"$T/stored-c.jsonl"
+if diff "$T/expected-c.jsonl" "$T/stored-c.jsonl" >"$T/diff-c.out"; then
+	ok "kargo-unified: the 2 processPayload inputs equal the conversion of the file"
+else
+	fail "stored processPayload inputs differ from the expected conversion:"; sed 's/^/#   /' "$T/diff-c.out"
+fi
+assert_eq "kargo-unified: Kargo's loggingIds recorded with the requests" "log-1 log-2" \
+	"$(sql "select logging_id from requests where correlation_id like '$(sha256sum <"$T/in-c/plan-c.csv" | cut -d' ' -f1)-%' order by 1" | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "the three files done" "done done done" "$(sql "select state from files order by route" | tr '\n' ' ' | sed 's/ $//')"
 assert_eq "every request carried a bearer token" 0 "$(kq 'sum(r["auth"] != "bearer" for r in R if r["path"] == "/v1/documents")')"
 finish

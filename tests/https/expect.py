@@ -7,8 +7,13 @@ shipment's first row unless the route gives the facility; lpn and
 quantityUnit (upper case) not sent when empty; quantity a number.
 
   expect.py CSV [business=B] [facility=F] [update_strategy=S]
-            [direction_map=LOADING=OUTBOUND,UNLOADING=INBOUND]
+            [direction_map=LOADING=OUTBOUND,UNLOADING=INBOUND] [as=unified]
   expect.py --stored STORED_JSONL PATH
+
+as=unified: the input of kargo-unified's processPayload instead, per
+shipment: businessSlug, facilitySlug and the document without business,
+facility and orderItemUpdateStrategy as payload (the stored side of
+/public_graphql is the mutation's variables.input).
 
 Both print one canonical JSON document a line (keys sorted, orders sorted by
 orderNumber, items in row order), sorted, so `diff` compares them."""
@@ -18,8 +23,9 @@ import sys
 
 
 def canonical(doc):
-    if isinstance(doc.get("orders"), list):
-        doc["orders"] = sorted(doc["orders"], key=lambda o: str(o.get("orderNumber")))
+    inner = doc.get("payload", doc)
+    if isinstance(inner, dict) and isinstance(inner.get("orders"), list):
+        inner["orders"] = sorted(inner["orders"], key=lambda o: str(o.get("orderNumber")))
     return json.dumps(doc, sort_keys=True, separators=(",", ":"))
 
 
@@ -57,17 +63,29 @@ def expected(path, opts):
     return docs.values()
 
 
+def unified(doc):
+    slugs = {"businessSlug": doc.pop("business"), "facilitySlug": doc.pop("facility")}
+    doc.pop("orderItemUpdateStrategy", None)
+    return dict(slugs, payload=doc)
+
+
 def stored(path, want):
     with open(path, encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh]
-    return [r["body"] for r in rows if r["path"] == want]
+    bodies = [r["body"] for r in rows if r["path"] == want]
+    if want == "/public_graphql":
+        return [b["variables"]["input"] for b in bodies]
+    return bodies
 
 
 def main():
     if sys.argv[1] == "--stored":
         docs = stored(sys.argv[2], sys.argv[3])
     else:
-        docs = expected(sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:]))
+        opts = dict(a.split("=", 1) for a in sys.argv[2:])
+        docs = expected(sys.argv[1], opts)
+        if opts.get("as") == "unified":
+            docs = [unified(d) for d in docs]
     for line in sorted(canonical(d) for d in docs):
         print(line)
 
