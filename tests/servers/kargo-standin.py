@@ -31,6 +31,7 @@ to every path but the token endpoints (/oauth/token, /login).
 import argparse
 import base64
 import json
+import math
 import os
 import secrets
 import socket
@@ -240,7 +241,8 @@ class Handler(BaseHTTPRequestHandler):
             if f.get("retry_after"):
                 headers["Retry-After"] = f["retry_after"]
             if f.get("retry_after_date"):
-                headers["Retry-After"] = formatdate(time.time() + float(f["retry_after_date"]), usegmt=True)
+                when = math.ceil(time.time() + float(f["retry_after_date"]))  # whole seconds
+                headers["Retry-After"] = formatdate(when, usegmt=True)
         else:
             status, reply = self.answer(st, path, raw, rec, headers)
         rec["token_requests"] = st.token_requests
