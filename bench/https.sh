@@ -74,15 +74,7 @@ spool_dir = $a/spool
 manifest = $a/manifest.db
 stable_seconds = 0
 log_level = info
-[remote kargo]
-type = https
-url = $KARGO_URL
-auth = oauth2-client-credentials
-token_url = $KARGO_URL/oauth/token
-client_id = $KARGO_CLIENT_ID
-client_secret_file = $KARGO_SECRET_FILE
-audience = $KARGO_AUDIENCE
-ca_file = $KARGO_CA
+$(cat "$dir/kargo/remote.ini")
 connections = $1
 [route docs]
 source = $a/in

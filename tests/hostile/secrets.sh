@@ -92,15 +92,7 @@ key = $T/secrets/id_pp
 passphrase_file = $T/secrets/key.passphrase
 known_hosts = $SSHD_KNOWN_HOSTS
 
-[remote kargo]
-type = https
-url = $KARGO_URL
-auth = oauth2-client-credentials
-token_url = $KARGO_URL/oauth/token
-client_id = $KARGO_CLIENT_ID
-client_secret_file = $KARGO_SECRET_FILE
-audience = $KARGO_AUDIENCE
-ca_file = ${3:-$KARGO_CA}
+$(sed "s|^ca_file = .*|ca_file = ${3:-$KARGO_CA}|" "$T/kargo/remote.ini")
 
 [route send]
 source = $T/outbox

@@ -8,17 +8,8 @@ kargo_up
 mkdir -p "$T/in"
 # config SECRET_FILE CA_FILE
 config() {
-	KARGO_SECRET_FILE=$1 KARGO_CA=$2 kargo_remote >"$T/remote.ini"
-	write_config <<EOF2
-$(cat "$T/remote.ini")
-[route docs]
-source = $T/in
-dest = kargo:/v1/documents
-format = expected-shipment
-convert = kargo-documents
-business = acme
-facility = dock-1
-EOF2
+	{ kargo_remote | sed "s|^client_secret_file = .*|client_secret_file = $1|; s|^ca_file = .*|ca_file = $2|"
+	  kargo_route docs "$T/in"; } | write_config
 }
 config "$KARGO_SECRET_FILE" "$KARGO_CA"
 ka check-config

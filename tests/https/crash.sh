@@ -20,17 +20,7 @@ with open(sys.argv[1], "w") as fh:
         for k in range(2):
             fh.write(f"SHP-{s:04d},PO-{s:04d}-{k % 2},2026-11-23,ATL-DC1,LOADING,SKU-{k},LPN-{s:04d}-{k},{k + 1},CASE\n")
 EOF2
-write_config <<EOF2
-$(kargo_remote "connections = $conns")
-[route docs]
-source = $T/in
-dest = kargo:/v1/documents
-format = expected-shipment
-convert = kargo-documents
-business = acme
-facility = dock-1
-update_strategy = MERGE
-EOF2
+{ kargo_remote "connections = $conns"; kargo_route docs "$T/in" "update_strategy = MERGE"; } | write_config
 sed -i 's/^log_level = debug/log_level = info/' "$T/agent.ini"
 faults "delay 0.05 path /v1/documents"
 cp "$T/plan.csv" "$T/in/plan.csv"

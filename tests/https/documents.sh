@@ -32,15 +32,7 @@ EOF2
 sed 's/^IN-/UN-/' "$T/in-b/plan-b.csv" >"$T/in-c/plan-c.csv"
 write_config <<EOF2
 $(kargo_remote)
-[route a]
-source = $T/in-a
-dest = kargo:/v1/documents
-format = expected-shipment
-convert = kargo-documents
-business = acme
-facility = dock-1
-update_strategy = MERGE
-
+$(kargo_route a "$T/in-a" "update_strategy = MERGE")
 [route b]
 source = $T/in-b
 dest = kargo:/v1/documents

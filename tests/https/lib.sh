@@ -15,24 +15,15 @@ kargo_up() {
 }
 
 # kargo_remote [EXTRA]: the [remote kargo] section of the agreed
-# configuration (OAuth2 client credentials against the stand-in), plus EXTRA;
-# io_timeout is $IO_TIMEOUT (default 10).
-kargo_remote() {
-	cat <<EOF2
-[remote kargo]
-type = https
-url = $KARGO_URL
-auth = oauth2-client-credentials
-token_url = $KARGO_URL/oauth/token
-client_id = $KARGO_CLIENT_ID
-client_secret_file = $KARGO_SECRET_FILE
-audience = $KARGO_AUDIENCE
-ca_file = $KARGO_CA
-connect_timeout = 5
-io_timeout = ${IO_TIMEOUT:-10}
-${1:-}
+# configuration (kargo-start's remote.ini: OAuth2 client credentials against
+# the stand-in), plus the lines EXTRA.
+kargo_remote() { cat "$K/remote.ini"; printf '%s\n\n' "${1:-}"; }
 
-EOF2
+# kargo_route NAME SOURCE [EXTRA]: a [route NAME] from SOURCE to
+# kargo:/v1/documents as kargo-documents for business acme, facility dock-1.
+kargo_route() {
+	printf '[route %s]\nsource = %s\ndest = kargo:/v1/documents\nformat = expected-shipment\n' "$1" "$2"
+	printf 'convert = kargo-documents\nbusiness = acme\nfacility = dock-1\n%s\n\n' "${3:-}"
 }
 
 # kq EXPR: print a Python expression over R (the rows of requests.jsonl)

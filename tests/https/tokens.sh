@@ -12,16 +12,7 @@ plan() {
 	printf 'shipment_id,order_number,scheduled_departure,facility,direction,sku,lpn,quantity,quantity_unit\n' >"$T/in/plan-$1.csv"
 	printf 'SHP-%s,PO-%s,2026-11-23,ATL-DC1,LOADING,SKU-1,LPN-%s,5,CASE\n' "$1" "$1" "$1" >>"$T/in/plan-$1.csv"
 }
-write_config <<EOF2
-$(kargo_remote)
-[route docs]
-source = $T/in
-dest = kargo:/v1/documents
-format = expected-shipment
-convert = kargo-documents
-business = acme
-facility = dock-1
-EOF2
+{ kargo_remote; kargo_route docs "$T/in"; } | write_config
 for i in 1 2 3; do
 	plan "$i"
 	ka once
