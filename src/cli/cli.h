@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "app.h"
 #include "common.h"
+#include "common_json.h"
 #include "progress.h"
 
 struct cli {
@@ -106,8 +107,13 @@ int64_t cli_parse_id(const char *s);
  * stderr (IDS freed). */
 int cli_parse_ids(int argc, char **argv, int first, struct ids *ids);
 
-/* JSON output helpers. */
-void json_str(FILE *out, const char *s);
-void json_file(FILE *out, const struct mfile *f, const char *shipments);
+/* --json output (jansson, common_json.h). A time as "2026-11-23T10:00:00Z". */
+json_t *cli_json_time(int64_t t);
+/* A manifest row as an object: its fields, SHIPMENTS (comma-separated) as
+ * an array, its parse summary as the object recorded. */
+json_t *cli_json_file(const struct mfile *f, const char *shipments);
+/* V on stdout, then AFTER (NULL: nothing); 0, or -1 with a message on
+ * stderr when writing failed. */
+int cli_json_print(const json_t *v, const char *after);
 
 #endif

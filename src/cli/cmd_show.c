@@ -87,34 +87,32 @@ static void show_text(struct app *a, const struct mfile *f, const char *ships,
 	}
 }
 
-static void show_json(const struct mfile *f, const char *ships, const struct mdelivery *dv,
-		      size_t dn, const struct mevent *ev, size_t en)
+/* The record, the deliveries and the history as one object. */
+static int show_json(const struct mfile *f, const char *ships, const struct mdelivery *dv,
+		     size_t dn, const struct mevent *ev, size_t en)
 {
-	char t[32];
-	fputs("{\"file\":", stdout);
-	json_file(stdout, f, ships);
-	fputs(",\"deliveries\":[", stdout);
+	json_t *o = kjson_object(), *deliveries = kjson_array(), *events = kjson_array();
+	kjson_put(o, "file", cli_json_file(f, ships));
 	for (size_t i = 0; i < dn; i++) {
-		fputs(i ? ",{\"dest\":" : "{\"dest\":", stdout);
-		json_str(stdout, dv[i].dest);
-		fputs(",\"state\":", stdout);
-		json_str(stdout, dv[i].state);
-		fputs(",\"path\":", stdout);
-		json_str(stdout, dv[i].final_path);
-		printf(",\"resend\":%s}", dv[i].resend ? "true" : "false");
+		json_t *d = kjson_object();
+		kjson_put(d, "dest", kjson_text(dv[i].dest));
+		kjson_put(d, "state", kjson_text(dv[i].state));
+		kjson_put(d, "path", kjson_text(dv[i].final_path));
+		kjson_put(d, "resend", json_boolean(dv[i].resend));
+		kjson_add(deliveries, d);
 	}
-	fputs("],\"events\":[", stdout);
+	kjson_put(o, "deliveries", deliveries);
 	for (size_t i = 0; i < en; i++) {
-		format_time(ev[i].ts_ms / 1000, t, sizeof(t));
-		fputs(i ? ",{\"ts\":" : "{\"ts\":", stdout);
-		json_str(stdout, t);
-		fputs(",\"event\":", stdout);
-		json_str(stdout, ev[i].event);
-		fputs(",\"detail\":", stdout);
-		json_str(stdout, ev[i].detail);
-		fputc('}', stdout);
+		json_t *e = kjson_object();
+		kjson_put(e, "ts", cli_json_time(ev[i].ts_ms / 1000));
+		kjson_put(e, "event", kjson_text(ev[i].event));
+		kjson_put(e, "detail", kjson_text(ev[i].detail));
+		kjson_add(events, e);
 	}
-	fputs("]}\n", stdout);
+	kjson_put(o, "events", events);
+	int rc = cli_json_print(o, "\n");
+	json_decref(o);
+	return rc;
 }
 
 int cmd_show_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
@@ -146,7 +144,8 @@ int cmd_show_run(struct app *a, struct cmd_opts *o)
 		fprintf(stderr, "kargo-agent: %s\n", err);
 		rc = EX_IOERR;
 	} else if (o->json) {
-		show_json(&f, ships, dv, dn, ev, en);
+		if (show_json(&f, ships, dv, dn, ev, en) != 0)
+			rc = EX_IOERR;
 	} else {
 		show_text(a, &f, ships, dv, dn, ev, en);
 	}

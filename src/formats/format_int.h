@@ -129,9 +129,6 @@ void header_normalise(const char *s, size_t len, char *out, size_t outlen);
  * shown as '?', cut on a UTF-8 boundary. Returns OUT. */
 const char *value_show(const char *s, size_t len, char *out, size_t outlen);
 
-/* 1 if [s, s+len) is valid UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const unsigned char *s, size_t len);
-
 /* Digits only, value >= MIN (leading zeros allowed). 0 ok, -1 not digits,
  * -2 below MIN, -3 too large. *out gets the value. */
 int digits_parse(const char *s, size_t len, int64_t min, int64_t *out);
