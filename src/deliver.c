@@ -395,6 +395,10 @@ void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 		send_all(env, dest, v, n);
 		return;
 	}
+	if (transport_can(env->t, TR_REQUEST_DEST)) {
+		deliver_requests(env, dest, v, n);
+		return;
+	}
 	struct item *items = items_new(env, dest, v, n);
 	int defer = env->t->defer_sync && env->t->sync;
 	char err[ERRLEN];

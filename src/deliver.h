@@ -10,6 +10,7 @@
 #include "common.h"
 #include "config.h"
 #include "log.h"
+#include "formats/format.h"
 #include "manifest.h"
 #include "transports/transport.h"
 
@@ -23,6 +24,7 @@ struct deliver_env {
 	const char *crash_at;       /* test hook: SIGKILL ourselves at this point */
 	struct progress *progress;  /* a progress line for large puts, or NULL */
 	volatile sig_atomic_t *stop;  /* set by SIGTERM: start no more uploads; or NULL */
+	const struct formats *formats;  /* a request destination's conversions */
 };
 
 /* One file going to the destination. */
@@ -35,11 +37,17 @@ struct dfile {
 				     * connection failed; this file was not tried */
 	char err[ERRLEN];           /* out: why not */
 	char *final;                /* out: where it landed (caller frees) */
+	int retry_after;            /* out: seconds the destination asked to wait
+				     * before it is tried again (0: none) */
 };
 
 /* Deliver V[0..N) to DEST, setting each item's rc, err and final, and
  * recording every step in the manifest. */
 void deliver_batch(const struct deliver_env *env, const struct endpoint *dest,
 		   struct dfile *v, size_t n);
+/* The same for a request destination (deliver_requests.c): each file
+ * converted into requests, each answered request recorded. */
+void deliver_requests(const struct deliver_env *env, const struct endpoint *dest,
+		      struct dfile *v, size_t n);
 
 #endif

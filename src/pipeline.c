@@ -345,7 +345,7 @@ static int resend_to(struct pipeline *p, const struct route_config *r, struct mf
 	char *ships = manifest_shipments(&a->m, f->id);
 	struct dfile df = { .f = f, .d = &d, .shipments = ships };
 	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at,
-				   .progress = p->progress };
+				   .progress = p->progress, .formats = a->formats };
 	struct tconn *c = NULL;
 	env.pool = &c;
 	env.npool = 1;

@@ -24,16 +24,18 @@ static int64_t backoff(const struct agent_config *ac, int attempts)
 	return d - half + (half > 0 ? (int64_t)(random_u64() % (uint64_t)(half + 1)) : 0);
 }
 
-/* Record a failure of F: retry later, or dead. COUNT 0: F itself was not
+/* Record a failure of F: retry later (no sooner than WAIT seconds: what a
+ * server asked for with Retry-After), or dead. COUNT 0: F itself was not
  * tried (another file's connection failed), so no attempt is counted. */
-static void fail_file(struct pipeline *p, const struct route_config *r, struct mfile *f,
-		      int rc, int count, const char *why)
+static void fail_file_after(struct pipeline *p, const struct route_config *r,
+			    struct mfile *f, int rc, int count, const char *why, int wait)
 {
 	struct app *a = p->a;
 	char err[ERRLEN], q[1024];
 	int attempts = f->attempts + (count ? 1 : 0);
 	int dead = rc == KA_PERMANENT || (count && attempts >= r->max_attempts);
-	int64_t next = dead ? 0 : now_s() + backoff(&a->cfg.agent, attempts > 0 ? attempts : 1);
+	int64_t delay = backoff(&a->cfg.agent, attempts > 0 ? attempts : 1);
+	int64_t next = dead ? 0 : now_s() + (delay > wait ? delay : wait);
 	if (manifest_set_retry(&a->m, f->id, attempts, next, why, dead, err) != 0)
 		log_event(&a->lg, LOG_ERROR, "manifest_error", "file=%lld error=%s",
 			  (long long)f->id, log_quote(err, q, sizeof(q)));
@@ -44,6 +46,12 @@ static void fail_file(struct pipeline *p, const struct route_config *r, struct m
 		p->stats.dead++;
 	else
 		p->stats.retried++;
+}
+
+static void fail_file(struct pipeline *p, const struct route_config *r, struct mfile *f,
+		      int rc, int count, const char *why)
+{
+	fail_file_after(p, r, f, rc, count, why, 0);
 }
 
 /* Parse a staged file; state becomes pending or rejected. */
@@ -139,6 +147,7 @@ struct pending {
 	char *shipments;
 	int rc;
 	int not_tried;       /* every failure was a destination not tried: no attempt */
+	int retry_after;     /* seconds a destination asked to wait (Retry-After) */
 	char err[ERRLEN];
 };
 
@@ -166,9 +175,13 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 	if (k == 0)
 		goto out;
 	struct deliver_env env = { .m = &a->m, .r = r, .lg = &a->lg, .crash_at = a->crash_at,
-				   .progress = p->progress, .stop = a->stop };
+				   .progress = p->progress, .stop = a->stop, .formats = a->formats };
 	struct tconn *pool[MAX_SESSIONS];
-	int want = dest->remote ? dest->remote->sessions : 1;
+	/* A request destination runs its connections inside one (libcurl's
+	 * multi interface): one is asked for. */
+	const struct transport_ops *dt = transport_for(dest);
+	int want = dest->remote && !(dt && transport_can(dt, TR_REQUEST_DEST)) ?
+		   dest->remote->sessions : 1;
 	if (want > (int)(k < MAX_SESSIONS ? k : MAX_SESSIONS))
 		want = (int)(k < MAX_SESSIONS ? k : MAX_SESSIONS);
 	char err[ERRLEN];
@@ -194,6 +207,8 @@ static void deliver_dest(struct pipeline *p, const struct route_config *r,
 			int first = pf->rc == 0 || pf->rc == KA_STOPPED;
 			pf->not_tried = (first || pf->not_tried) && rc == 0 && dv[i].not_tried;
 			pf->rc = rc ? KA_TRANSIENT : dv[i].rc;
+			if (dv[i].retry_after > pf->retry_after)
+				pf->retry_after = dv[i].retry_after;
 			snprintf(pf->err, ERRLEN, "%.100s: %.400s", dest->text, rc ? err : dv[i].err);
 			if (pf->rc == KA_TRANSIENT && !transient)
 				transient = pf->err;
@@ -256,7 +271,8 @@ static void deliver_files(struct pipeline *p, const struct route_config *r,
 			free(pf->f->state);
 			pf->f->state = xstrdup(ST_CORRUPT);
 		} else if (pf->rc != 0) {
-			fail_file(p, r, pf->f, pf->rc, !pf->not_tried, pf->err);
+			fail_file_after(p, r, pf->f, pf->rc, !pf->not_tried, pf->err,
+					pf->retry_after);
 		} else {
 			mdeliveries_free(pf->dv, pf->dn);
 			pf->dv = NULL;

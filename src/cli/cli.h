@@ -115,5 +115,7 @@ json_t *cli_json_file(const struct mfile *f, const char *shipments);
 /* V on stdout, then AFTER (NULL: nothing); 0, or -1 with a message on
  * stderr when writing failed. */
 int cli_json_print(const json_t *v, const char *after);
+/* show: the requests of a file's deliveries to APIs (show_requests.c). */
+void show_requests(struct app *a, int64_t file_id);
 
 #endif

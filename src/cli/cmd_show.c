@@ -80,6 +80,7 @@ static void show_text(struct app *a, const struct mfile *f, const char *ships,
 	for (size_t i = 0; i < dn; i++)
 		printf("  %-10s %s%s -> %s\n", dv[i].state, dv[i].dest, dv[i].resend ? " (resend)" : "",
 		       dv[i].final_path ? dv[i].final_path : "-");
+	show_requests(a, f->id);
 	printf("history\n");
 	for (size_t i = 0; i < en; i++) {
 		format_time(ev[i].ts_ms / 1000, t, sizeof(t));
