@@ -77,6 +77,8 @@ int cmd_manifest_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *
 int cmd_manifest_run(struct app *a, struct cmd_opts *o);
 int cmd_prune_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
 int cmd_prune_run(struct app *a, struct cmd_opts *o);
+int cmd_templates_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
+int cmd_templates_run(struct app *a, struct cmd_opts *o);
 
 /* Options of commands whose only option besides -c and --help is one
  * boolean --FLAG (NULL for none), which sets *SET, and that take no

@@ -88,6 +88,12 @@ static const struct command commands[] = {
 	  "run and once.\n"
 	  "Exit 0 done, 74 the manifest or spool failed, 75 another run, once or retry holds "
 	  "the manifest (or it stayed busy).", "prune [--dry-run]" },
+	{ "templates", cmd_templates_parse, cmd_templates_run, NO_CONFIG,
+	  "List the templates a [remote] or [route] can name with `template = NAME`: what "
+	  "each is for, the keys it sets and the keys it needs the section to give.",
+	  "A key the section sets itself wins over the template's. --json: one array of "
+	  "{name, description, remote: {sets, requires}, route: {sets, requires}}.\n"
+	  "No configuration is read. Exit 0.", "templates [--json]" },
 };
 
 const struct command *command_find(const char *name)
