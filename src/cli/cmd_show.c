@@ -88,9 +88,38 @@ static void show_text(struct app *a, const struct mfile *f, const char *ships,
 	}
 }
 
-/* The record, the deliveries and the history as one object. */
-static int show_json(const struct mfile *f, const char *ships, const struct mdelivery *dv,
-		     size_t dn, const struct mevent *ev, size_t en)
+/* The requests of the file's deliveries to APIs, for show_json. */
+struct json_requests {
+	json_t *v;
+	const struct mdelivery *dv;
+	size_t dn;
+};
+
+static int json_request(void *ctx, const struct mrequest *rq)
+{
+	struct json_requests *r = ctx;
+	const char *dest = NULL;
+	for (size_t i = 0; i < r->dn && !dest; i++)
+		if (r->dv[i].id == rq->delivery_id)
+			dest = r->dv[i].dest;
+	json_t *o = kjson_object();
+	kjson_put(o, "dest", kjson_text(dest));
+	kjson_put(o, "index", kjson_int(rq->index));
+	kjson_put(o, "state", kjson_text(rq->state));
+	kjson_put(o, "status", kjson_int(rq->status));
+	kjson_put(o, "correlation_id", kjson_text(rq->correlation_id));
+	kjson_put(o, "logging_id", kjson_text(rq->logging_id));
+	kjson_put(o, "key", kjson_text(rq->key));
+	kjson_put(o, "reply", kjson_text(rq->reply));
+	kjson_put(o, "updated", cli_json_time(rq->updated));
+	kjson_add(r->v, o);
+	return 0;
+}
+
+/* The record, the deliveries, the history and the requests to APIs as one
+ * object. */
+static int show_json(struct app *a, const struct mfile *f, const char *ships,
+		     const struct mdelivery *dv, size_t dn, const struct mevent *ev, size_t en)
 {
 	json_t *o = kjson_object(), *deliveries = kjson_array(), *events = kjson_array();
 	kjson_put(o, "file", cli_json_file(f, ships));
@@ -111,7 +140,14 @@ static int show_json(const struct mfile *f, const char *ships, const struct mdel
 		kjson_add(events, e);
 	}
 	kjson_put(o, "events", events);
-	int rc = cli_json_print(o, "\n");
+	struct json_requests rq = { kjson_array(), dv, dn };
+	char err[ERRLEN];
+	int rc = manifest_requests(&a->m, f->id, json_request, &rq, err);
+	kjson_put(o, "requests", rq.v);
+	if (rc != 0)
+		fprintf(stderr, "kargo-agent: %s\n", err);
+	else
+		rc = cli_json_print(o, "\n");
 	json_decref(o);
 	return rc;
 }
@@ -145,7 +181,7 @@ int cmd_show_run(struct app *a, struct cmd_opts *o)
 		fprintf(stderr, "kargo-agent: %s\n", err);
 		rc = EX_IOERR;
 	} else if (o->json) {
-		if (show_json(&f, ships, dv, dn, ev, en) != 0)
+		if (show_json(a, &f, ships, dv, dn, ev, en) != 0)
 			rc = EX_IOERR;
 	} else {
 		show_text(a, &f, ships, dv, dn, ev, en);

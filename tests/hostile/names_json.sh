@@ -2,7 +2,8 @@
 # hostile_names_make_valid_json: file names and errors that are not UTF-8
 # (a Latin-1 name, a stray continuation byte, an overlong '/', a surrogate,
 # as a hostile server or an old file system gives them) and names with
-# quotes come out of `list --json`, `show --json` and `status --json` as
+# quotes, and a server's reply recorded for a request, come out of
+# `list --json`, `show --json` and `status --json` as
 # valid JSON: each byte that is no UTF-8 becomes U+FFFD, valid UTF-8 and
 # quotes stay as they are. The parse summary recorded in the manifest is
 # valid JSON for SQLite's JSON functions too.
@@ -44,7 +45,7 @@ try:
 except ValueError as e:
     print("INVALID: %s" % e)
     sys.exit(0)
-print(eval(sys.argv[1], {"doc": doc}))
+print(eval(sys.argv[1], {"doc": doc, "json": json}))
 EOF2
 pick() { python3 "$T/check.py" "$1" <"$2"; }
 
@@ -63,6 +64,15 @@ assert_eq "show --json exits 0" 0 "$RC"
 assert_eq "show --json: last_error, delivery and history valid, the bad byte as U+FFFD" \
 	"True True True" \
 	"$(pick '" ".join(str("blocked\ufffd/sub" in s) for s in (doc["file"]["last_error"], doc["deliveries"][0]["dest"], doc["events"][-1]["detail"]))' "$T/stdout")"
+# A refused request whose reply a hostile server wrote: a Latin-1 byte, a
+# control character, a quote (the manifest keeps the answer as it came).
+dv=$(sql "select id from deliveries where file_id=$stuck")
+sqlite3 "$T/manifest.db" "insert into requests values ($dv, 0, 'refused', 422, 'abc-0', NULL,
+	cast(x'6e6f20e92022781b22' as text), 'shipment S1', 1795000000)"
+ka show "$stuck" --json
+assert_eq "show --json: the requests, the reply valid JSON with U+FFFD" \
+	"[\"$T/blocked\\ufffd/sub\", 0, \"refused\", 422, \"abc-0\", null, \"shipment S1\", \"no \\ufffd \\\"x\\u001b\\\"\"]" \
+	"$(pick 'json.dumps([doc["requests"][0][k] for k in ("dest", "index", "state", "status", "correlation_id", "logging_id", "key", "reply")])' "$T/stdout")"
 ka show "$caf" --json
 assert_eq "show --json: the name, and the summary as an object" "caf�.csv expected-shipment 1" \
 	"$(pick '"%s %s %d" % (doc["file"]["name"], doc["file"]["summary"]["format"], doc["file"]["summary"]["rows"])' "$T/stdout")"
