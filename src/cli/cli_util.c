@@ -142,7 +142,8 @@ json_t *cli_json_file(const struct mfile *f, const char *shipments)
 	kjson_put(o, "format", kjson_text(f->format));
 	kjson_put(o, "state", kjson_text(f->state));
 	kjson_put(o, "attempts", kjson_int(f->attempts));
-	kjson_put(o, "next_attempt", f->next_attempt ? cli_json_time(f->next_attempt) : json_null());
+	kjson_put(o, "next_attempt",
+		  f->next_attempt ? cli_json_time(f->next_attempt) : json_null());
 	kjson_put(o, "last_error", kjson_text(f->last_error));
 	kjson_put(o, "spool_path", kjson_text(f->spool_path));
 	for (const char *p = shipments ? shipments : ""; *p;) {

@@ -236,7 +236,8 @@ static int status_json(const struct status_in *in)
 		kjson_add(routes, json_route(cfg->routes[i].name, route_status(in, i), limit));
 	kjson_put(o, "routes", routes);
 	for (size_t i = 0; i < cfg->nremotes; i++)
-		kjson_add(remotes, json_remote(cfg->remotes[i].sec.name, remote_status(in, i), limit));
+		kjson_add(remotes,
+			  json_remote(cfg->remotes[i].sec.name, remote_status(in, i), limit));
 	kjson_put(o, "remotes", remotes);
 	paused = staging_paused(&in->sp, max);
 	kjson_put(o, "spool_bytes", kjson_int(in->sp.spool));

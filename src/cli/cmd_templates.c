@@ -9,15 +9,16 @@ int cmd_templates_parse(struct cli *cli, int argc, char **argv, struct cmd_opts 
 	return cli_flag_opts("templates", argc, argv, cli, "json", &o->json);
 }
 
-/* KIND's keys ("[remote]", "[route] "): those with a value, then the
- * required ones on one line. */
+/* The keys K of KIND ("[remote]" or "[route]") as lines: each one the
+ * template sets with its value, then those it needs on one line. */
 static void print_keys(const char *kind, const struct template_key *k)
 {
 	const char *label = kind;
 	for (const struct template_key *p = k; p->key; p++) {
 		if (!p->value)
 			continue;
-		printf("  %-9s %-7s %s = %s\n", label, label == kind ? "sets" : "", p->key, p->value);
+		printf("  %-9s %-7s %s = %s\n", label, label == kind ? "sets" : "", p->key,
+		       p->value);
 		label = "";
 	}
 	const char *sep = "";
