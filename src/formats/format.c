@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../common.h"
+#include "convert.h"
 #include "profile.h"
 
 struct formats {
@@ -87,6 +88,7 @@ int formats_check_config(const struct config *cfg, struct diag *d)
 			if (!format_known(f, cfg->routes[i].format))
 				diag_add(d, "%s: [route %s] format: unknown format '%s' (known: %s)",
 					 cfg->path, cfg->routes[i].name, cfg->routes[i].format, names);
+		conv_check_config(cfg, f, d);
 	}
 	formats_free(f);
 	return d->n == before ? 0 : -1;
@@ -129,6 +131,19 @@ out:
 	free(head);
 }
 
+int format_resolve(const struct formats *f, const char *name, int fd, struct format_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	if (strcmp(name, "auto") == 0) {
+		format_detect(f, fd, spec);
+		return 0;
+	}
+	spec->prof = formats_profile(f, name);
+	spec->ops = spec->prof ? spec->prof->base : format_builtin(name);
+	spec->name = spec->prof ? spec->prof->name : name;
+	return spec->ops ? 0 : -1;
+}
+
 int format_parse_path(const struct formats *f, const char *name, const char *path,
 		      struct progress *pg, struct parse_result *res, char *err)
 {
@@ -137,15 +152,10 @@ int format_parse_path(const struct formats *f, const char *name, const char *pat
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	if (strcmp(name, "auto") != 0) {
-		spec.prof = formats_profile(f, name);
-		spec.ops = spec.prof ? spec.prof->base : format_builtin(name);
-		spec.name = spec.prof ? spec.prof->name : name;
-		if (!spec.ops) {
-			snprintf(err, ERRLEN, "%s: unknown format (expected auto, text, "
-				 "expected-shipment, eos-csv, x12-856, x12 or a [format] profile)", name);
-			return KA_INVALID;
-		}
+	if (strcmp(name, "auto") != 0 && format_resolve(f, name, -1, &spec) != 0) {
+		snprintf(err, ERRLEN, "%s: unknown format (expected auto, text, "
+			 "expected-shipment, eos-csv, x12-856, x12 or a [format] profile)", name);
+		return KA_INVALID;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -154,7 +164,7 @@ int format_parse_path(const struct formats *f, const char *name, const char *pat
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!spec.ops)
-		format_detect(f, fd, &spec);
+		format_resolve(f, name, fd, &spec);
 	rbuild_init(&rb, res);
 	rb.progress = pg;
 	snprintf(res->format, sizeof(res->format), "%s", spec.name);
