@@ -100,6 +100,11 @@ int cmd_convert_run(struct app *a, struct cmd_opts *o)
 		return EX_USAGE;
 	}
 	lines = strcmp(o->to, "json") == 0 || strncmp(o->to, "kargo-", 6) == 0;
+	if (strncmp(o->to, "kargo-", 6) == 0 && !api.business) {
+		fprintf(stderr, "kargo-agent convert: --to %s needs --business (or a --route with "
+			"business =)\n", o->to);
+		return EX_USAGE;
+	}
 	ret = conv_open(a->formats, format, o->path, o->to, &api, &c, err);
 	while (ret == 0 && (ret = conv_next(c, &b, err)) == 1) {
 		ret = fwrite(b.body, 1, b.len, stdout) == b.len && (!lines || putchar('\n') != EOF)
