@@ -225,12 +225,50 @@ static void test_allowed(void **state)
 	assert_string_equal(conv_content_type("ndjson", &api), "application/x-ndjson");
 }
 
+/* check-config: each destination's convert = against the route's format
+ * and settings. */
+static void test_check_config(void **state)
+{
+	struct endpoint dests[4] = {
+		{ .convert = (char *)"kargo-documents" }, { .convert = NULL },
+		{ .convert = (char *)"kargo-unified" }, { .convert = (char *)"csv" },
+	};
+	struct route_config routes[2] = {
+		{ .name = (char *)"eos", .format = (char *)"eos-csv", .dests = dests, .ndests = 3,
+		  .api = { .unit = (char *)"shipment", .business = (char *)"acme" } },
+		{ .name = (char *)"es", .format = (char *)"expected-shipment", .dests = dests + 3,
+		  .ndests = 1, .api = { .unit = (char *)"shipment" } },
+	};
+	struct config cfg = { .path = (char *)"k.ini", .routes = routes, .nroutes = 2 };
+	struct diag d = { 0 };
+	(void)state;
+	conv_check_config(&cfg, NULL, &d);
+	assert_int_equal(d.n, 3);
+	assert_string_equal(d.msgs[0], "k.ini: [route eos] convert: format eos-csv does not "
+			    "convert to kargo-documents (it takes expected-shipment or x12-856)");
+	assert_non_null(strstr(d.msgs[1], "[route eos] convert: an eos-csv file converts to "
+			       "kargo-unified with unit = row only"));
+	assert_non_null(strstr(d.msgs[2], "[route es] convert: format expected-shipment does "
+			       "not convert to csv"));
+	diag_release(&d);
+	routes[0].api.unit = (char *)"row";
+	routes[0].ndests = 1;
+	dests[0].convert = (char *)"kargo-unified";
+	routes[0].api.business = NULL;
+	conv_check_config(&cfg, NULL, &d);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.msgs[0], "k.ini: [route eos] convert: kargo-unified needs "
+			    "business = (Kargo's business slug)");
+	diag_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_allowed),
+		cmocka_unit_test(test_check_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
