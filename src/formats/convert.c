@@ -269,7 +269,7 @@ static int next_shipment(struct conv *c, struct conv_body *out, char *err)
 	while ((ret = c->src->next(c->src, &r, err)) == 1) {
 		if (!facility) {
 			facility = xstrdup(kdoc_facility(c->api, &r));
-			snprintf(out->key, sizeof(out->key), "shipment %s", crow_get(&r, "shipment_id"));
+			snprintf(out->key, sizeof(out->key), "shipment %s", crow_get(&r, CF_SHIPMENT_ID));
 		}
 		c->rows++;
 		if (kdoc_add(d, &r, c->path, err) != 0) {

@@ -40,10 +40,7 @@ struct csvsrc {
 	/* reading again */
 	size_t ship, row;
 	int in_ship;
-	unsigned char *rbuf;
-	size_t rcap;
-	struct crow *out;        /* the row being read again */
-	int got;
+	struct rowreader rr;
 	/* the first pass */
 	crow_check_fn check;
 	void *ctx;
@@ -135,7 +132,7 @@ static void pass_row(void *ctx, int64_t line, const struct csv_field *f, size_t 
 	struct csvsrc *s = p->s;
 	struct crow r;
 	colmap_row(&s->map, f, n, line, &r);
-	index_row(s, p->sink.row_off, line, crow_get(&r, "shipment_id"));
+	index_row(s, p->sink.row_off, line, crow_get(&r, CF_SHIPMENT_ID));
 	if (s->check && s->check(s->ctx, &r, s->err) != 0) {
 		s->failed = 1;
 		p->sink.stop = 1;
@@ -176,39 +173,24 @@ static int csvsrc_index(struct csvsrc *s, char *err)
 	return ret;
 }
 
-/* csv_head's one row, read again: its fields into the caller's crow. */
-static void again_row(void *ctx, int64_t line, const struct csv_field *f, size_t n)
-{
-	struct csvsrc *s = ctx;
-	(void)line;
-	colmap_row(&s->map, f, n, 0, s->out);
-	s->got = 1;
-}
-
 /* Row I read again (its bytes up to the next row's start) into R. */
 static int read_row(struct csvsrc *s, size_t i, struct crow *r, char *err)
 {
 	uint64_t start = s->off[i] + s->bom;
 	uint64_t end = i + 1 < s->nrows ? s->off[i + 1] + s->bom : s->size;
-	size_t len = end > start ? (size_t)(end - start) : 0;
-	struct csv_sink sink = { .header = again_row, .ctx = s };
-	if (len > s->rcap) {
-		s->rcap = len * 2;
-		s->rbuf = xrealloc(s->rbuf, s->rcap);
-	}
-	ssize_t got = pread_full(s->fd, s->rbuf, len, (int64_t)start);
+	const struct csv_field *f;
+	size_t n;
+	int got = rowreader_read(&s->rr, start, end > start ? end : start, &f, &n);
 	if (got < 0) {
 		snprintf(err, ERRLEN, "%s: %s", s->path, strerror(errno));
 		return KA_ERR;
 	}
-	s->out = r;
-	s->got = 0;
-	if (csv_head(s->rbuf, (size_t)got, s->delim, &sink) != 0 || !s->got) {
+	if (!got) {
 		snprintf(err, ERRLEN, "%s:%lld: the row is no longer there (the file changed "
 			 "while it was converted)", s->path, (long long)s->line[i]);
 		return KA_ERR;
 	}
-	r->line = s->line[i];
+	colmap_row(&s->map, f, n, s->line[i], r);
 	return 1;
 }
 
@@ -256,7 +238,7 @@ static void csvsrc_close(struct rsrc *b)
 	free(s->idoff);
 	free(s->ids);
 	free(s->slots);
-	free(s->rbuf);
+	rowreader_release(&s->rr);
 	free(s);
 }
 
@@ -291,6 +273,7 @@ int csvsrc_open(const struct format_spec *spec, int fd, const char *path, int gr
 	s->check = check;
 	s->ctx = ctx;
 	s->err = err;
+	rowreader_init(&s->rr, fd, s->delim);
 	int ret = csvsrc_index(s, err);
 	if (ret != 0) {
 		csvsrc_close(&s->base);

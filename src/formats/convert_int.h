@@ -5,6 +5,7 @@
 #ifndef KA_FORMATS_CONVERT_INT_H
 #define KA_FORMATS_CONVERT_INT_H
 
+#include <csv.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,10 @@
 
 #define CROW_MAX 32   /* fields of a schema (schema.h tables are shorter) */
 
+/* The fields the Kargo bodies read, by name (cf_names in convert_rows.c). */
+enum cfield { CF_SHIPMENT_ID, CF_ORDER_NUMBER, CF_FACILITY, CF_DIRECTION, CF_SKU, CF_LPN,
+	      CF_QUANTITY, CF_QUANTITY_UNIT, CF_N };
+
 /* One row with canonical field names: an expected-shipment or eos-csv row,
  * or an X12 856 item as an expected-shipment row. */
 struct crow {
@@ -22,10 +27,17 @@ struct crow {
 	int64_t line;            /* CSV line of the row; X12: the item's segment number */
 	int last;                /* the last row of its group (shipment; X12 transaction) */
 	const char *v[CROW_MAX]; /* trimmed values by field index; NULL: no such column */
+	const int *cf;           /* CF_* -> field index, or -1 */
 };
 
-/* The value of field NAME in R, "" when absent. */
-const char *crow_get(const struct crow *r, const char *name);
+/* The value of field F in R, "" when absent. */
+static inline const char *crow_get(const struct crow *r, enum cfield f)
+{
+	int fi = r->cf[f];
+	return fi >= 0 && r->v[fi] ? r->v[fi] : "";
+}
+/* The CF_* fields' indices in SC into CF. */
+void cfields_of(const struct csv_schema *sc, int cf[CF_N]);
 
 /* A check of each row before any body is made, so a file that does not
  * convert fails at conv_open: 0, or -1 with "PATH:LINE: ..." in err. */
@@ -43,6 +55,7 @@ struct rsrc {
 struct colmap {
 	const struct csv_schema *sc;
 	int fieldcol[CROW_MAX];  /* field -> column or -1 */
+	int cf[CF_N];
 	char *buf;               /* the row's trimmed values */
 	size_t cap;
 };
@@ -52,6 +65,33 @@ void colmap_header(struct colmap *m, const struct profile *prof, const struct cs
 void colmap_row(struct colmap *m, const struct csv_field *f, size_t n, int64_t line,
 		struct crow *r);
 void colmap_release(struct colmap *m);
+
+/* convert_rows.c: rows read again by where they are in the file: a few
+ * windows of the file kept (rows near each other cost one read, also
+ * when shipments interleave), each row's bytes parsed alone by libcsv. */
+#define RR_WINDOWS 16
+#define RR_WINDOW 65536
+struct rowreader {
+	int fd;
+	struct csv_parser *p;
+	struct rr_window {
+		uint64_t off, tick;
+		size_t len, cap;
+		unsigned char *buf;
+	} win[RR_WINDOWS];
+	uint64_t tick;
+	char *fbuf;              /* the row's fields, one after another */
+	size_t flen, fcap;
+	struct csv_field *f;
+	size_t nf, nfcap;
+	int got, nonblank;
+};
+void rowreader_init(struct rowreader *rr, int fd, int delim);
+/* The first non-blank row in the bytes [START, END) of the file: 1 with its
+ * fields in *F, *N; 0 when there is none; -1 with errno when a read failed. */
+int rowreader_read(struct rowreader *rr, uint64_t start, uint64_t end,
+		   const struct csv_field **f, size_t *n);
+void rowreader_release(struct rowreader *rr);
 
 /* convert_group.c: a CSV file of SPEC's format read once to index its rows
  * (CHECK sees each; byte offsets and shipments kept, never the rows), then

@@ -50,13 +50,13 @@ static int map_direction(const char *map, const char *v, char *out, size_t outle
 
 const char *kdoc_facility(const struct route_api *api, const struct crow *r)
 {
-	return api->facility ? api->facility : crow_get(r, "facility");
+	return api->facility ? api->facility : crow_get(r, CF_FACILITY);
 }
 
 int kdoc_check(const struct route_api *api, const struct crow *r, const char *path, char *err)
 {
-	const char *unit = crow_get(r, "quantity_unit"), *dir = crow_get(r, "direction");
-	const char *qty = crow_get(r, "quantity");
+	const char *unit = crow_get(r, CF_QUANTITY_UNIT), *dir = crow_get(r, CF_DIRECTION);
+	const char *qty = crow_get(r, CF_QUANTITY);
 	char mapped[64];
 	int64_t q;
 	if (digits_parse(qty, strlen(qty), 1, &q) != 0)
@@ -94,7 +94,7 @@ static int set_str(json_t *obj, const char *key, const char *v)
 static int kdoc_begin(struct kdoc *d, const struct crow *r)
 {
 	const struct route_api *api = d->api;
-	const char *dir = crow_get(r, "direction");
+	const char *dir = crow_get(r, CF_DIRECTION);
 	char mapped[64];
 	int bad = 0;
 	d->doc = json_object();
@@ -105,7 +105,7 @@ static int kdoc_begin(struct kdoc *d, const struct crow *r)
 	}
 	if (*dir && map_direction(api->direction_map, dir, mapped, sizeof(mapped)) == 0)
 		bad |= set_str(d->doc, kargo_f.direction, mapped);
-	bad |= set_str(d->doc, kargo_f.shipment_number, crow_get(r, "shipment_id"));
+	bad |= set_str(d->doc, kargo_f.shipment_number, crow_get(r, CF_SHIPMENT_ID));
 	d->orders = json_array();
 	bad |= json_object_set_new(d->doc, kargo_f.orders, d->orders);
 	return bad ? -1 : 0;
@@ -115,13 +115,13 @@ static int kdoc_begin(struct kdoc *d, const struct crow *r)
 static json_t *kdoc_item(const struct crow *r)
 {
 	json_t *it = json_object();
-	const char *lpn = crow_get(r, "lpn"), *unit = crow_get(r, "quantity_unit");
-	const char *qty = crow_get(r, "quantity");
+	const char *lpn = crow_get(r, CF_LPN), *unit = crow_get(r, CF_QUANTITY_UNIT);
+	const char *qty = crow_get(r, CF_QUANTITY);
 	int64_t q = 0;
 	int bad = digits_parse(qty, strlen(qty), 1, &q) != 0;
 	if (*lpn)
 		bad |= set_str(it, kargo_f.lpn, lpn);
-	bad |= set_str(it, kargo_f.sku, crow_get(r, "sku"));
+	bad |= set_str(it, kargo_f.sku, crow_get(r, CF_SKU));
 	bad |= json_object_set_new(it, kargo_f.quantity, json_integer(q));
 	if (*unit)
 		bad |= set_str(it, kargo_f.quantity_unit, unit_of(unit) ? unit_of(unit) : unit);
@@ -134,7 +134,7 @@ static json_t *kdoc_item(const struct crow *r)
 
 int kdoc_add(struct kdoc *d, const struct crow *r, const char *path, char *err)
 {
-	const char *on = crow_get(r, "order_number");
+	const char *on = crow_get(r, CF_ORDER_NUMBER);
 	if (kdoc_check(d->api, r, path, err) != 0)
 		return -1;
 	if (!d->doc && kdoc_begin(d, r) != 0)

@@ -49,6 +49,7 @@ struct x12src {
 	struct xitem *items;
 	size_t n, cap, emit;
 	int ready;                /* SE read: the items are given */
+	int cf[CF_N];
 	const char *v[NELEM];     /* the segment's elements (NUL-terminated in place) */
 	size_t nv;
 };
@@ -278,6 +279,7 @@ static void item_row(struct x12src *s, size_t k, struct crow *r)
 	const struct csv_schema *sc = &schema_expected_shipment;
 	memset(r, 0, sizeof(*r));
 	r->sc = sc;
+	r->cf = s->cf;
 	r->line = it->seg;
 	r->last = k + 1 == s->n;
 	r->v[schema_field(sc, "shipment_id")] = s->ship;
@@ -327,6 +329,7 @@ int x12src_open(int fd, const char *path, struct rsrc **out, char *err)
 	s->fd = fd;
 	s->path = path;
 	s->buf = xmalloc(X12_BUF + 1);
+	cfields_of(&schema_expected_shipment, s->cf);
 	if (lseek(fd, 0, SEEK_SET) < 0 || x12_fill(s, err) != 0) {
 		if (!*err)
 			snprintf(err, ERRLEN, "%s: %s", path, strerror(errno));
