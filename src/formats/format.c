@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "../common.h"
-#include "convert.h"
 #include "profile.h"
 
 struct formats {
@@ -71,29 +70,6 @@ void format_names(const struct formats *f, char *buf, size_t len)
 			     : f->profiles[i - nb].name);
 }
 
-/* The [format NAME] sections' keys, their profiles, then every route's
- * format = against the table those make. */
-int formats_check_config(const struct config *cfg, struct diag *d)
-{
-	struct formats *f = NULL;
-	size_t before = d->n;
-	char names[ERRLEN];
-	for (size_t i = 0; i < cfg->nformats; i++) {
-		snprintf(names, sizeof(names), "format %s", cfg->formats[i].name);
-		section_check_keys(&cfg->formats[i], format_profile_keys, NULL, cfg->path, names, d);
-	}
-	if (formats_load(cfg, &f, d) == 0) {
-		format_names(f, names, sizeof(names));
-		for (size_t i = 0; i < cfg->nroutes; i++)
-			if (!format_known(f, cfg->routes[i].format))
-				diag_add(d, "%s: [route %s] format: unknown format '%s' (known: %s)",
-					 cfg->path, cfg->routes[i].name, cfg->routes[i].format, names);
-		conv_check_config(cfg, f, d);
-	}
-	formats_free(f);
-	return d->n == before ? 0 : -1;
-}
-
 /* Read the first bytes of FD (for detection) and rewind. */
 static ssize_t read_head(int fd, unsigned char *buf, size_t len)
 {
@@ -131,6 +107,7 @@ out:
 	free(head);
 }
 
+/* A format name to its table entry and profile; "auto" detects from FD. */
 int format_resolve(const struct formats *f, const char *name, int fd, struct format_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
