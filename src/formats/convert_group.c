@@ -7,6 +7,8 @@
 #include "convert_int.h"
 
 #include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +22,7 @@
 struct csvsrc {
 	struct rsrc base;
 	int fd;
+	int own_fd;              /* a transcoded copy to close, or -1 */
 	const char *path;
 	const struct profile *prof;
 	int delim, grouped;
@@ -239,7 +242,52 @@ static void csvsrc_close(struct rsrc *b)
 	free(s->ids);
 	free(s->slots);
 	rowreader_release(&s->rr);
+	if (s->own_fd >= 0)
+		close(s->own_fd);
 	free(s);
+}
+
+/* FD's bytes in charset CS as UTF-8, in an unlinked temporary file (a
+ * profile's charset = : rows are then found again by their offsets in
+ * that). Its descriptor, or -1 with err. */
+static int transcode(int fd, const char *cs, const char *path, char *err)
+{
+	iconv_t cd = iconv_open("UTF-8", cs);
+	char in[65536], out[4 * 65536];
+	size_t have = 0;
+	ssize_t n;
+	int ret = -1;
+	FILE *tmp = tmpfile();
+	if (cd == (iconv_t)-1 || !tmp) {
+		snprintf(err, ERRLEN, "%s: %s: %s", path, tmp ? "iconv" : "temporary file",
+			 strerror(errno));
+		goto out;
+	}
+	while ((n = read_full(fd, in + have, sizeof(in) - have)) >= 0 && (n || have)) {
+		char *ip = in, *op = out;
+		size_t il = have + (size_t)n, ol = sizeof(out);
+		if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 && (errno == EILSEQ || n == 0)) {
+			snprintf(err, ERRLEN, "%s: bytes that are not %s", path, cs);
+			goto out;
+		}
+		if (fwrite(out, 1, (size_t)(op - out), tmp) != (size_t)(op - out))
+			break;
+		memmove(in, ip, il);
+		have = il;
+	}
+	if (n < 0 || fflush(tmp) != 0) {
+		snprintf(err, ERRLEN, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = dup(fileno(tmp));
+	if (ret < 0)
+		snprintf(err, ERRLEN, "temporary file: %s", strerror(errno));
+out:
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
+	if (tmp)
+		fclose(tmp);
+	return ret;
 }
 
 int csvsrc_open(const struct format_spec *spec, int fd, const char *path, int grouped,
@@ -248,20 +296,24 @@ int csvsrc_open(const struct format_spec *spec, int fd, const char *path, int gr
 	unsigned char head[FORMAT_HEAD];
 	struct stat st;
 	struct csvsrc *s;
+	int own = -1;
 	if (spec->prof && spec->prof->charset) {
-		snprintf(err, ERRLEN, "%s: format %s declares charset %s; conversions read UTF-8 "
-			 "files only", path, spec->name, spec->prof->charset);
-		return KA_INVALID;
+		if (lseek(fd, 0, SEEK_SET) < 0 ||
+		    (own = fd = transcode(fd, spec->prof->charset, path, err)) < 0)
+			return KA_INVALID;
 	}
 	ssize_t n = pread_full(fd, head, sizeof(head), 0);
 	if (n < 0 || fstat(fd, &st) != 0) {
 		snprintf(err, ERRLEN, "%s: %s", path, strerror(errno));
+		if (own >= 0)
+			close(own);
 		return KA_ERR;
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->base.next = csvsrc_next;
 	s->base.close = csvsrc_close;
 	s->fd = fd;
+	s->own_fd = own;
 	s->path = path;
 	s->prof = spec->prof;
 	s->grouped = grouped;
