@@ -135,7 +135,15 @@ static void pass_row(void *ctx, int64_t line, const struct csv_field *f, size_t 
 	struct csvsrc *s = p->s;
 	struct crow r;
 	colmap_row(&s->map, f, n, line, &r);
-	index_row(s, p->sink.row_off, line, crow_get(&r, CF_SHIPMENT_ID));
+	const char *id = crow_get(&r, CF_SHIPMENT_ID);
+	if (s->nrows >= NO_ROW - 1 || s->idlen + strlen(id) + 1 >= UINT32_MAX) {
+		snprintf(s->err, ERRLEN, "%s:%lld: too many rows or shipment ids to convert (the "
+			 "index holds 4,294,967,294 rows and 4 GiB of ids)", s->path, (long long)line);
+		s->failed = 1;
+		p->sink.stop = 1;
+		return;
+	}
+	index_row(s, p->sink.row_off, line, id);
 	if (s->check && s->check(s->ctx, &r, s->err) != 0) {
 		s->failed = 1;
 		p->sink.stop = 1;
