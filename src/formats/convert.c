@@ -330,6 +330,12 @@ static int next_rows(struct conv *c, struct conv_body *out, char *err)
 			continue;
 		}
 		json_t *o = crow_object(&r);
+		if (!o) {
+			snprintf(err, ERRLEN, "%s:%lld: the row's values are not UTF-8 text", c->path,
+				 (long long)r.line);
+			ret = KA_INVALID;
+			break;
+		}
 		if (k == CK_JSON)
 			json_array_append_new(arr, o);
 		else if (k == CK_UNIFIED)

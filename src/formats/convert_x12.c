@@ -153,6 +153,15 @@ static int item_end(struct x12src *s, char *err)
 			 (long long)s->cur.seg, *s->cur.sku ? "SN1 quantity" : "LIN item id");
 		return KA_INVALID;
 	}
+	if (!utf8_valid((const unsigned char *)s->cur.sku, strlen(s->cur.sku)) ||
+	    !utf8_valid((const unsigned char *)s->cur.order, strlen(s->cur.order)) ||
+	    !utf8_valid((const unsigned char *)s->ship, strlen(s->ship)) ||
+	    !utf8_valid((const unsigned char *)s->date, strlen(s->date)) ||
+	    !utf8_valid((const unsigned char *)s->cur.qty, strlen(s->cur.qty))) {
+		snprintf(err, ERRLEN, "%s:%lld: the item's values are not UTF-8 text (BSN, PRF01, "
+			 "LIN, SN1)", s->path, (long long)s->cur.seg);
+		return KA_INVALID;
+	}
 	if (s->n == s->cap) {
 		s->cap = s->cap ? s->cap * 2 : 64;
 		s->items = xrealloc(s->items, s->cap * sizeof(*s->items));

@@ -64,6 +64,8 @@ static const struct ccase cases[] = {
 	  "conv/x12-no-sn1.x12:8: the item (HL level I) has no SN1 quantity" },
 	{ "conv/x12-bad-qty.x12", "auto", "kargo-documents", "acme", "F1", NULL, NULL, NULL, 500,
 	  NULL, "conv/x12-bad-qty.x12:10: quantity '2.5' is not a whole number" },
+	{ "conv/x12-latin1.x12", "auto", "json", NULL, NULL, NULL, NULL, NULL, 500, NULL,
+	  "conv/x12-latin1.x12:10: the item's values are not UTF-8 text" },
 	{ "conv/es-contiguous.csv", "auto", "csv", NULL, NULL, NULL, NULL, NULL, 500, NULL,
 	  "conv/es-contiguous.csv: format expected-shipment does not convert to csv" },
 	{ "data/eos-valid.csv", "auto", "kargo-unified", "acme", "F1", NULL, NULL, NULL, 500,
