@@ -67,6 +67,12 @@ int conv_known(const char *to)
 	return conv_def(to) != NULL;
 }
 
+/* unit = row (kargo-unified: a request a row); shipment when not set. */
+static int by_row(const struct route_api *api)
+{
+	return api->unit && strcmp(api->unit, "row") == 0;
+}
+
 /* The source bit of a resolved format. */
 static unsigned from_bit(const struct format_spec *spec)
 {
@@ -82,7 +88,7 @@ static int def_takes(const struct conv_def *def, unsigned from, const char *form
 {
 	if ((def->from & FROM_ANY) || (def->from & from)) {
 		if (!(def->kind == CK_UNIFIED && from == FROM_EOS && api &&
-		      strcmp(api->unit, "row") != 0))
+		      !by_row(api)))
 			return 0;
 		snprintf(err, ERRLEN, "an eos-csv file converts to kargo-unified with unit = row "
 			 "only (it has no orders)");
@@ -169,7 +175,7 @@ static int conv_source(struct conv *c, const struct formats *f, const char *form
 	struct format_spec spec;
 	char why[ERRLEN];
 	enum conv_kind k = c->def->kind;
-	int grouped = k == CK_DOCS || (k == CK_UNIFIED && strcmp(c->api->unit, "row") != 0);
+	int grouped = k == CK_DOCS || (k == CK_UNIFIED && !by_row(c->api));
 	if (format_resolve(f, format, c->fd, &spec) != 0) {
 		snprintf(err, ERRLEN, "%s: unknown format '%s'", c->path, format);
 		return KA_INVALID;
@@ -315,6 +321,8 @@ static int next_rows(struct conv *c, struct conv_body *out, char *err)
 {
 	enum conv_kind k = c->def->kind;
 	int64_t first = c->rows + 1, max = k == CK_UNIFIED ? 1 : c->api->batch_rows;
+	if (max < 1)
+		max = 500;   /* (the config's default; it allows 1 to 100,000) */
 	json_t *arr = k == CK_JSON ? json_array() : NULL, *one = NULL;
 	FILE *mem = k == CK_NDJSON || k == CK_CSV ? open_memstream(&out->body, &out->len) : NULL;
 	struct crow r;
@@ -377,7 +385,7 @@ int conv_next(struct conv *c, struct conv_body *out, char *err)
 	case CK_DOCS:
 		return next_shipment(c, out, err);
 	case CK_UNIFIED:
-		if (strcmp(c->api->unit, "row") != 0)
+		if (!by_row(c->api))
 			return next_shipment(c, out, err);
 		return next_rows(c, out, err);
 	default:
