@@ -48,6 +48,12 @@ static int map_direction(const char *map, const char *v, char *out, size_t outle
 	return -1;
 }
 
+/* The route's direction_map, or the default one when it has none. */
+static const char *dir_map(const struct route_api *api)
+{
+	return api->direction_map ? api->direction_map : "LOADING=OUTBOUND,UNLOADING=INBOUND";
+}
+
 const char *kdoc_facility(const struct route_api *api, const struct crow *r)
 {
 	return api->facility ? api->facility : crow_get(r, CF_FACILITY);
@@ -65,9 +71,9 @@ int kdoc_check(const struct route_api *api, const struct crow *r, const char *pa
 	else if (*unit && !unit_of(unit))
 		snprintf(err, ERRLEN, "%s:%lld: quantity_unit '%s' is not CASE, UNIT or PALLET "
 			 "(Kargo's quantity units)", path, (long long)r->line, unit);
-	else if (*dir && map_direction(api->direction_map, dir, mapped, sizeof(mapped)) != 0)
+	else if (*dir && map_direction(dir_map(api), dir, mapped, sizeof(mapped)) != 0)
 		snprintf(err, ERRLEN, "%s:%lld: direction '%s' is not in direction_map (%s)",
-			 path, (long long)r->line, dir, api->direction_map);
+			 path, (long long)r->line, dir, dir_map(api));
 	else if (!*kdoc_facility(api, r))
 		snprintf(err, ERRLEN, "%s:%lld: no facility: set facility = on the route (or "
 			 "--facility) or give the file a facility column", path, (long long)r->line);
@@ -103,7 +109,7 @@ static int kdoc_begin(struct kdoc *d, const struct crow *r)
 		bad |= set_str(d->doc, kargo_f.business, api->business ? api->business : "");
 		bad |= set_str(d->doc, kargo_f.facility, kdoc_facility(api, r));
 	}
-	if (*dir && map_direction(api->direction_map, dir, mapped, sizeof(mapped)) == 0)
+	if (*dir && map_direction(dir_map(api), dir, mapped, sizeof(mapped)) == 0)
 		bad |= set_str(d->doc, kargo_f.direction, mapped);
 	bad |= set_str(d->doc, kargo_f.shipment_number, crow_get(r, CF_SHIPMENT_ID));
 	d->orders = json_array();

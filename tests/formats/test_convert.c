@@ -295,6 +295,29 @@ static void test_check_config(void **state)
 	diag_release(&d);
 }
 
+/* Zeroed settings (no unit, no batch_rows): by shipment, 500 rows a batch. */
+static void test_zeroed_settings(void **state)
+{
+	struct route_api api = { .business = (char *)"acme" };
+	const char *to[] = { "kargo-unified", "json" };
+	int want[] = { 2, 1 };
+	char *path = srcpath("conv/es-contiguous.csv"), err[ERRLEN];
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct conv *c = NULL;
+		struct conv_body b;
+		int n = 0;
+		assert_int_equal(conv_open(NULL, "auto", path, to[i], &api, &c, err), 0);
+		while (conv_next(c, &b, err) == 1) {
+			free(b.body);
+			n++;
+		}
+		conv_close(c);
+		assert_int_equal(n, want[i]);
+	}
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_reply),
 		cmocka_unit_test(test_allowed),
 		cmocka_unit_test(test_check_config),
+		cmocka_unit_test(test_zeroed_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
