@@ -53,7 +53,7 @@ int cmd_convert_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o
 	return CLI_GO;
 }
 
-/* The settings: --route's section's, else the defaults a route has; the
+/* The settings: --route's section's, else the defaults of a route; the
  * options win. NULL with a message when --route names no route. */
 static const struct route_config *convert_route(struct app *a, const struct cmd_opts *o,
 						 struct route_api *api)
@@ -68,13 +68,7 @@ static const struct route_config *convert_route(struct app *a, const struct cmd_
 			o->route, a->cfg.nroutes ? "" : " (none was read: -c CONFIG)");
 		return NULL;
 	}
-	*api = r->api;
-	if (r == &none) {
-		api->direction_map = "LOADING=OUTBOUND,UNLOADING=INBOUND";
-		api->unit = "shipment";
-		api->batch_rows = 500;
-		api->content_type = "application/octet-stream";
-	}
+	*api = r->api;   /* without a route, zeroes: the conversions' defaults */
 	api->business = o->business ? (char *)o->business : api->business;
 	api->facility = o->facility ? (char *)o->facility : api->facility;
 	api->update_strategy = o->strategy ? (char *)o->strategy : api->update_strategy;
