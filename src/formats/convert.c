@@ -122,7 +122,9 @@ const char *conv_content_type(const char *to, const struct route_api *api)
 	const struct conv_def *def = conv_def(to);
 	if (!def)
 		return NULL;
-	return def->content_type ? def->content_type : api->content_type;
+	if (def->content_type)
+		return def->content_type;
+	return api->content_type ? api->content_type : "application/octet-stream";
 }
 
 /* A row checked against a Kargo conversion (conv_open's pass). */

@@ -254,6 +254,8 @@ static void test_allowed(void **state)
 	assert_int_equal(conv_allowed(NULL, "text", "json", err), -1);
 	assert_int_equal(conv_allowed(NULL, "x12-856", "xml", err), -1);
 	assert_string_equal(conv_content_type("raw", &api), "text/csv");
+	api.content_type = NULL;
+	assert_string_equal(conv_content_type("raw", &api), "application/octet-stream");
 	assert_string_equal(conv_content_type("kargo-unified", &api), "application/json");
 	assert_string_equal(conv_content_type("ndjson", &api), "application/x-ndjson");
 }
