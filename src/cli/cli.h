@@ -47,6 +47,7 @@ struct cmd_opts {
 	const char *format, *path;            /* validate; manifest backup: FILE */
 	int force, sub;                       /* manifest: --force, its subcommand */
 	int dry_run;                          /* prune --dry-run */
+	const char *business, *facility, *strategy, *unit;  /* convert */
 };
 
 /* Each command is two functions, named in its row of cli/commands.c:
@@ -79,6 +80,8 @@ int cmd_prune_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
 int cmd_prune_run(struct app *a, struct cmd_opts *o);
 int cmd_templates_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
 int cmd_templates_run(struct app *a, struct cmd_opts *o);
+int cmd_convert_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
+int cmd_convert_run(struct app *a, struct cmd_opts *o);
 
 /* Options of commands whose only option besides -c and --help is one
  * boolean --FLAG (NULL for none), which sets *SET, and that take no

@@ -47,6 +47,11 @@ extern const struct format_ops format_x12;
 extern const struct format_ops *const format_builtins[];
 const struct format_ops *format_builtin(const char *name);
 
+/* format.c: the format NAME stands for (a built-in, a profile, or "auto":
+ * detected from FD's first bytes) into SPEC. 0, or -1 when NAME is none. */
+struct formats;
+int format_resolve(const struct formats *f, const char *name, int fd, struct format_spec *spec);
+
 /* A distinct counter: exact up to CAP distinct fingerprints, then an upper
  * bound (new fingerprints are no longer remembered, only counted). */
 struct fpcount {
