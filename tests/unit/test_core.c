@@ -314,6 +314,17 @@ static void test_template_apply(void **state)
 	assert_int_equal(d.n, 0);
 	section_free(&s);
 
+	/* A login flow of the section's own: none of the template's flow. */
+	static const char *const bearer[] = { "template", "kargo-documents",
+		"auth", "bearer-file", "token_file", "/t", NULL };
+	s = section_of("kargo", bearer);
+	template_apply(&s, "remote", "k.ini", "remote kargo", &d);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(section_get(&s, "url", NULL), "https://api.kargo.zone");
+	assert_null(section_get(&s, "token_url", NULL));
+	assert_null(section_get(&s, "audience", NULL));
+	section_free(&s);
+
 	static const char *const unknown[] = { "template", "kargo-nope", NULL };
 	s = section_of("x", unknown);
 	template_apply(&s, "remote", "k.ini", "remote x", &d);
