@@ -104,7 +104,8 @@ int app_open(struct app *a, const char *config_path, int needs)
 	struct diag d = { 0 };
 	a->lock_fd = -1;
 	a->config_path = config_default_path(config_path);
-	int have = (needs & NEED_CONFIG) || config_path || access(a->config_path, R_OK) == 0;
+	int have = !(needs & NO_CONFIG) &&
+		   ((needs & NEED_CONFIG) || config_path || access(a->config_path, R_OK) == 0);
 	if (have && config_load(a->config_path, &a->cfg, &d) != 0) {
 		for (size_t i = 0; i < d.n; i++)
 			fprintf(stderr, "kargo-agent: %s\n", d.msgs[i]);

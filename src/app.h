@@ -36,6 +36,8 @@ enum app_needs {
 	NEED_CONFIG = 16,    /* the configuration must load; without it, it is read only when
 			      * named or when the default file exists (validate) */
 	NEED_CONNS = 32,     /* a connection cache for the remotes (connecting on first use) */
+	NO_CONFIG = 64,      /* never read the configuration, even a named one (templates:
+			      * it helps to write one, so a broken one must not stop it) */
 };
 
 /* Load the config (or not: NEED_CONFIG) and the format table, and open

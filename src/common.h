@@ -119,6 +119,13 @@ const char *errno_text(int e, const char *path, char *buf, size_t len);
 /* ONE when N is 1, else MANY: "%lld %s", n, plural(n, "row", "rows"). */
 const char *plural(long long n, const char *one, const char *many);
 
+/* Length of the multi-byte UTF-8 sequence at S (up to END, S < END), or 0
+ * if S starts none (an ASCII byte, a stray or cut sequence, an overlong, a
+ * surrogate, anything above U+10FFFF). */
+size_t utf8_seq(const unsigned char *s, const unsigned char *end);
+/* 1 if [s, s+len) is valid UTF-8 (no overlongs, no surrogates). */
+int utf8_valid(const unsigned char *s, size_t len);
+
 /* Write a random 64-bit value (getrandom). */
 uint64_t random_u64(void);
 

@@ -4,7 +4,9 @@
  * template sets that the section does not set itself is added to it before
  * anything reads the section, so a key given explicitly always wins. A key
  * with a NULL value is one the template cannot know (a host, a login URL)
- * and the section must give. A new template is one row below. */
+ * and the section must give. In a [remote] row, the keys after `auth` are
+ * that login flow's: a section that sets another auth gets none of them.
+ * A new template is one row below. */
 #include "config.h"
 
 #include <stdio.h>
@@ -73,7 +75,13 @@ void template_apply(struct section *s, const char *kind, const char *file,
 		return;
 	}
 	const struct template_key *k = strcmp(kind, "remote") == 0 ? t->remote : t->route;
+	const char *own_auth = section_get(s, "auth", NULL);
 	for (; k->key; k++) {
+		/* A section with a login flow of its own takes none of the
+		 * template's: the keys after auth in a row are its flow's. */
+		if (strcmp(k->key, "auth") == 0 && own_auth && k->value &&
+		    strcmp(own_auth, k->value) != 0)
+			break;
 		if (section_get(s, k->key, NULL))
 			continue;
 		if (k->value)

@@ -1,7 +1,7 @@
 /* The SQLite backend's reading of a file's parse summary (the JSON that
  * validation stores in files.summary) back into a struct for `show`.
- * SQLite's own JSON functions read it, so the agent carries no JSON parser
- * of its own; the SQL stays in the backend. */
+ * SQLite's own JSON functions read it in the query that fetches it, so a
+ * store other than SQLite reads it its own way; the SQL stays here. */
 #include "manifest_sqlite.h"
 
 #include <stdlib.h>

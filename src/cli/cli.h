@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include "app.h"
 #include "common.h"
+#include "common_json.h"
 #include "progress.h"
 
 struct cli {
@@ -46,6 +47,7 @@ struct cmd_opts {
 	const char *format, *path;            /* validate; manifest backup: FILE */
 	int force, sub;                       /* manifest: --force, its subcommand */
 	int dry_run;                          /* prune --dry-run */
+	const char *business, *facility, *strategy, *unit;  /* convert */
 };
 
 /* Each command is two functions, named in its row of cli/commands.c:
@@ -76,6 +78,10 @@ int cmd_manifest_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *
 int cmd_manifest_run(struct app *a, struct cmd_opts *o);
 int cmd_prune_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
 int cmd_prune_run(struct app *a, struct cmd_opts *o);
+int cmd_templates_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
+int cmd_templates_run(struct app *a, struct cmd_opts *o);
+int cmd_convert_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o);
+int cmd_convert_run(struct app *a, struct cmd_opts *o);
 
 /* Options of commands whose only option besides -c and --help is one
  * boolean --FLAG (NULL for none), which sets *SET, and that take no
@@ -106,9 +112,14 @@ int64_t cli_parse_id(const char *s);
  * stderr (IDS freed). */
 int cli_parse_ids(int argc, char **argv, int first, struct ids *ids);
 
-/* JSON output helpers. */
-void json_str(FILE *out, const char *s);
-void json_file(FILE *out, const struct mfile *f, const char *shipments);
+/* --json output (jansson, common_json.h). A time as "2026-11-23T10:00:00Z". */
+json_t *cli_json_time(int64_t t);
+/* A manifest row as an object: its fields, SHIPMENTS (comma-separated) as
+ * an array, its parse summary as the object recorded. */
+json_t *cli_json_file(const struct mfile *f, const char *shipments);
+/* V on stdout, then AFTER (NULL: nothing); 0, or -1 with a message on
+ * stderr when writing failed. */
+int cli_json_print(const json_t *v, const char *after);
 /* show: the requests of a file's deliveries to APIs (show_requests.c). */
 void show_requests(struct app *a, int64_t file_id);
 

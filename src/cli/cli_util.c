@@ -112,73 +112,57 @@ int cli_parse_ids(int argc, char **argv, int first, struct ids *ids)
 	return 0;
 }
 
-void json_str(FILE *out, const char *s)
+json_t *cli_json_time(int64_t t)
 {
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	char buf[32];
+	format_time(t, buf, sizeof(buf));
+	return kjson_text(buf);
 }
 
-void json_file(FILE *out, const struct mfile *f, const char *shipments)
+/* A file's parse summary as recorded (the JSON parse_result_json wrote);
+ * one that does not read as JSON is given as the text it is. */
+static json_t *json_summary(const char *summary)
 {
-	char t1[32], t2[32], t3[32];
-	format_time(f->created, t1, sizeof(t1));
-	format_time(f->updated, t2, sizeof(t2));
-	format_time(f->next_attempt, t3, sizeof(t3));
-	fprintf(out, "{\"id\":%lld,\"route\":", (long long)f->id);
-	json_str(out, f->route);
-	fputs(",\"name\":", out);
-	json_str(out, f->name);
-	fputs(",\"source\":", out);
-	json_str(out, f->source_uri);
-	fprintf(out, ",\"size\":%lld,\"mtime\":%lld,\"sha256\":\"%s\",\"format\":",
-		(long long)f->size, (long long)f->mtime, f->sha256);
-	json_str(out, f->format);
-	fputs(",\"state\":", out);
-	json_str(out, f->state);
-	fprintf(out, ",\"attempts\":%d,\"next_attempt\":", f->attempts);
-	if (f->next_attempt)
-		json_str(out, t3);
-	else
-		fputs("null", out);
-	fputs(",\"last_error\":", out);
-	json_str(out, f->last_error);
-	fputs(",\"spool_path\":", out);
-	json_str(out, f->spool_path);
-	fputs(",\"shipment_ids\":[", out);
-	if (shipments && *shipments) {
-		char *copy = xstrdup(shipments), *save = NULL;
-		int first = 1;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			if (!first)
-				fputc(',', out);
-			json_str(out, t);
-			first = 0;
-		}
-		free(copy);
+	if (!summary)
+		return json_null();
+	json_t *v = json_loads(summary, 0, NULL);
+	return v ? v : kjson_text(summary);
+}
+
+json_t *cli_json_file(const struct mfile *f, const char *shipments)
+{
+	json_t *o = kjson_object(), *ships = kjson_array();
+	kjson_put(o, "id", kjson_int(f->id));
+	kjson_put(o, "route", kjson_text(f->route));
+	kjson_put(o, "name", kjson_text(f->name));
+	kjson_put(o, "source", kjson_text(f->source_uri));
+	kjson_put(o, "size", kjson_int(f->size));
+	kjson_put(o, "mtime", kjson_int(f->mtime));
+	kjson_put(o, "sha256", kjson_text(f->sha256));
+	kjson_put(o, "format", kjson_text(f->format));
+	kjson_put(o, "state", kjson_text(f->state));
+	kjson_put(o, "attempts", kjson_int(f->attempts));
+	kjson_put(o, "next_attempt",
+		  f->next_attempt ? cli_json_time(f->next_attempt) : json_null());
+	kjson_put(o, "last_error", kjson_text(f->last_error));
+	kjson_put(o, "spool_path", kjson_text(f->spool_path));
+	for (const char *p = shipments ? shipments : ""; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n)
+			kjson_add(ships, kjson_textn(p, n));
+		p += n + (p[n] == ',');
 	}
-	fputs("],\"created\":", out);
-	json_str(out, t1);
-	fputs(",\"updated\":", out);
-	json_str(out, t2);
-	fputs(",\"summary\":", out);
-	fputs(f->summary ? f->summary : "null", out);
-	fputc('}', out);
+	kjson_put(o, "shipment_ids", ships);
+	kjson_put(o, "created", cli_json_time(f->created));
+	kjson_put(o, "updated", cli_json_time(f->updated));
+	kjson_put(o, "summary", json_summary(f->summary));
+	return o;
+}
+
+int cli_json_print(const json_t *v, const char *after)
+{
+	if (kjson_print(stdout, v) == 0 && (!after || fputs(after, stdout) != EOF))
+		return 0;
+	fprintf(stderr, "kargo-agent: cannot write the JSON output: %s\n", strerror(errno));
+	return -1;
 }

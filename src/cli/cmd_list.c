@@ -9,6 +9,7 @@ struct list_out {
 	struct manifest *m;
 	int json;
 	int64_t count;
+	int failed;              /* writing the JSON failed: stop */
 };
 
 static int print_row(void *ctx, const struct mfile *f)
@@ -16,10 +17,13 @@ static int print_row(void *ctx, const struct mfile *f)
 	struct list_out *o = ctx;
 	char t[32];
 	if (o->json) {
+		/* One row at a time: a long list is never held whole. */
 		char *ships = manifest_shipments(o->m, f->id);
+		json_t *row = cli_json_file(f, ships);
 		if (o->count)
 			fputc(',', stdout);
-		json_file(stdout, f, ships);
+		o->failed = cli_json_print(row, NULL) != 0;
+		json_decref(row);
 		free(ships);
 	} else {
 		format_time(f->created, t, sizeof(t));
@@ -27,7 +31,7 @@ static int print_row(void *ctx, const struct mfile *f)
 		       (long long)f->size, t, f->name);
 	}
 	o->count++;
-	return 0;
+	return o->failed;
 }
 
 int cmd_list_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
@@ -94,5 +98,5 @@ int cmd_list_run(struct app *a, struct cmd_opts *o)
 	}
 	if (out.json)
 		fputs("]\n", stdout);
-	return rc;
+	return out.failed ? EX_IOERR : rc;
 }

@@ -88,34 +88,68 @@ static void show_text(struct app *a, const struct mfile *f, const char *ships,
 	}
 }
 
-static void show_json(const struct mfile *f, const char *ships, const struct mdelivery *dv,
-		      size_t dn, const struct mevent *ev, size_t en)
+/* The requests of the file's deliveries to APIs, for show_json. */
+struct json_requests {
+	json_t *v;
+	const struct mdelivery *dv;
+	size_t dn;
+};
+
+static int json_request(void *ctx, const struct mrequest *rq)
 {
-	char t[32];
-	fputs("{\"file\":", stdout);
-	json_file(stdout, f, ships);
-	fputs(",\"deliveries\":[", stdout);
+	struct json_requests *r = ctx;
+	const char *dest = NULL;
+	for (size_t i = 0; i < r->dn && !dest; i++)
+		if (r->dv[i].id == rq->delivery_id)
+			dest = r->dv[i].dest;
+	json_t *o = kjson_object();
+	kjson_put(o, "dest", kjson_text(dest));
+	kjson_put(o, "index", kjson_int(rq->index));
+	kjson_put(o, "state", kjson_text(rq->state));
+	kjson_put(o, "status", kjson_int(rq->status));
+	kjson_put(o, "correlation_id", kjson_text(rq->correlation_id));
+	kjson_put(o, "logging_id", kjson_text(rq->logging_id));
+	kjson_put(o, "key", kjson_text(rq->key));
+	kjson_put(o, "reply", kjson_text(rq->reply));
+	kjson_put(o, "updated", cli_json_time(rq->updated));
+	kjson_add(r->v, o);
+	return 0;
+}
+
+/* The record, the deliveries, the history and the requests to APIs as one
+ * object. */
+static int show_json(struct app *a, const struct mfile *f, const char *ships,
+		     const struct mdelivery *dv, size_t dn, const struct mevent *ev, size_t en)
+{
+	json_t *o = kjson_object(), *deliveries = kjson_array(), *events = kjson_array();
+	kjson_put(o, "file", cli_json_file(f, ships));
 	for (size_t i = 0; i < dn; i++) {
-		fputs(i ? ",{\"dest\":" : "{\"dest\":", stdout);
-		json_str(stdout, dv[i].dest);
-		fputs(",\"state\":", stdout);
-		json_str(stdout, dv[i].state);
-		fputs(",\"path\":", stdout);
-		json_str(stdout, dv[i].final_path);
-		printf(",\"resend\":%s}", dv[i].resend ? "true" : "false");
+		json_t *d = kjson_object();
+		kjson_put(d, "dest", kjson_text(dv[i].dest));
+		kjson_put(d, "state", kjson_text(dv[i].state));
+		kjson_put(d, "path", kjson_text(dv[i].final_path));
+		kjson_put(d, "resend", json_boolean(dv[i].resend));
+		kjson_add(deliveries, d);
 	}
-	fputs("],\"events\":[", stdout);
+	kjson_put(o, "deliveries", deliveries);
 	for (size_t i = 0; i < en; i++) {
-		format_time(ev[i].ts_ms / 1000, t, sizeof(t));
-		fputs(i ? ",{\"ts\":" : "{\"ts\":", stdout);
-		json_str(stdout, t);
-		fputs(",\"event\":", stdout);
-		json_str(stdout, ev[i].event);
-		fputs(",\"detail\":", stdout);
-		json_str(stdout, ev[i].detail);
-		fputc('}', stdout);
+		json_t *e = kjson_object();
+		kjson_put(e, "ts", cli_json_time(ev[i].ts_ms / 1000));
+		kjson_put(e, "event", kjson_text(ev[i].event));
+		kjson_put(e, "detail", kjson_text(ev[i].detail));
+		kjson_add(events, e);
 	}
-	fputs("]}\n", stdout);
+	kjson_put(o, "events", events);
+	struct json_requests rq = { kjson_array(), dv, dn };
+	char err[ERRLEN];
+	int rc = manifest_requests(&a->m, f->id, json_request, &rq, err);
+	kjson_put(o, "requests", rq.v);
+	if (rc != 0)
+		fprintf(stderr, "kargo-agent: %s\n", err);
+	else
+		rc = cli_json_print(o, "\n");
+	json_decref(o);
+	return rc;
 }
 
 int cmd_show_parse(struct cli *cli, int argc, char **argv, struct cmd_opts *o)
@@ -147,7 +181,8 @@ int cmd_show_run(struct app *a, struct cmd_opts *o)
 		fprintf(stderr, "kargo-agent: %s\n", err);
 		rc = EX_IOERR;
 	} else if (o->json) {
-		show_json(&f, ships, dv, dn, ev, en);
+		if (show_json(a, &f, ships, dv, dn, ev, en) != 0)
+			rc = EX_IOERR;
 	} else {
 		show_text(a, &f, ships, dv, dn, ev, en);
 	}

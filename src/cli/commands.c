@@ -88,6 +88,24 @@ static const struct command commands[] = {
 	  "run and once.\n"
 	  "Exit 0 done, 74 the manifest or spool failed, 75 another run, once or retry holds "
 	  "the manifest (or it stayed busy).", "prune [--dry-run]" },
+	{ "templates", cmd_templates_parse, cmd_templates_run, NO_CONFIG,
+	  "List the templates a [remote] or [route] can name with `template = NAME`: what "
+	  "each is for, the keys it sets and the keys it needs the section to give.",
+	  "A key the section sets itself wins over the template's. --json: one array of "
+	  "{name, description, remote: {sets, requires}, route: {sets, requires}}.\n"
+	  "No configuration is read. Exit 0.", "templates [--json]" },
+	{ "convert", cmd_convert_parse, cmd_convert_run, 0,  /* a config only if there is one */
+	  "Print the request bodies a file would be sent as (a dry run of a route's "
+	  "convert =): --to json, ndjson, csv (an X12 856's items), kargo-documents, "
+	  "kargo-unified or raw.",
+	  "Settings come from --route's section when given (business, facility, "
+	  "direction_map, update_strategy, unit, batch_rows, and its format), else from "
+	  "--business, --facility, --update-strategy and --unit. JSON bodies print one a "
+	  "line. Nothing is sent and the manifest is not opened.\n"
+	  "Exit 0 converted, 65 the file does not convert (the message names its line), "
+	  "66 unreadable, 64 usage.",
+	  "convert FILE --to T [--format F] [--route R] [--business B] [--facility F] "
+	  "[--update-strategy S] [--unit shipment|row]" },
 };
 
 const struct command *command_find(const char *name)

@@ -44,47 +44,6 @@ const char *value_show(const char *s, size_t len, char *out, size_t outlen)
 	return out;
 }
 
-/* Length of the UTF-8 sequence at S (up to END), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, const unsigned char *end)
-{
-	unsigned char c = s[0];
-	size_t n = (size_t)(end - s);
-	if (c >= 0xC2 && c <= 0xDF)
-		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-			return 0;
-		if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] > 0x9F))
-			return 0;   /* overlong, surrogate */
-		return 3;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-		    (s[3] & 0xC0) != 0x80)
-			return 0;
-		if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F))
-			return 0;   /* overlong, above U+10FFFF */
-		return 4;
-	}
-	return 0;
-}
-
-int utf8_valid(const unsigned char *s, size_t len)
-{
-	const unsigned char *end = s + len;
-	while (s < end) {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		size_t n = utf8_seq(s, end);
-		if (!n)
-			return 0;
-		s += n;
-	}
-	return 1;
-}
-
 int digits_parse(const char *s, size_t len, int64_t min, int64_t *out)
 {
 	int64_t v = 0;

@@ -5,7 +5,10 @@
  * only on the file's bytes and the settings: request N of a file is the
  * same request whenever it is made, so an interrupted delivery resumes at
  * the first request not acknowledged. Memory stays bounded by the largest
- * request, not the file. Never touches the network or the manifest. */
+ * request plus, for a CSV file, an index of about 20 bytes a row (and its
+ * shipment ids), not the file. Never touches the network or the manifest.
+ * conv_open validates the file by its format and checks every row against
+ * the conversion first: a file that does not convert fails there, whole. */
 #ifndef KA_FORMATS_CONVERT_H
 #define KA_FORMATS_CONVERT_H
 

@@ -192,6 +192,7 @@ static void cb_row(int c, void *ctx)
 			e->header_done = 1;
 			e->sink->header(e->sink->ctx, e->row_line, e->out, e->nf);
 		} else {
+			e->sink->row_off = e->row_start;
 			e->sink->row(e->sink->ctx, e->row_line, e->out, e->nf);
 		}
 	}

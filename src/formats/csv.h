@@ -37,6 +37,9 @@ struct csv_sink {
 	/* Optional: report what the sink holds back; called before the engine
 	 * reports an error and at the end, so errors stay in file order. */
 	void (*flush)(void *ctx);
+	/* Set by the engine before each row(): where the row starts, as a byte
+	 * offset into the (decoded) input after any byte order mark. */
+	uint64_t row_off;
 	int bad_charset;     /* a declared charset is in use: bad bytes are charset errors */
 };
 

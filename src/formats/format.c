@@ -70,28 +70,6 @@ void format_names(const struct formats *f, char *buf, size_t len)
 			     : f->profiles[i - nb].name);
 }
 
-/* The [format NAME] sections' keys, their profiles, then every route's
- * format = against the table those make. */
-int formats_check_config(const struct config *cfg, struct diag *d)
-{
-	struct formats *f = NULL;
-	size_t before = d->n;
-	char names[ERRLEN];
-	for (size_t i = 0; i < cfg->nformats; i++) {
-		snprintf(names, sizeof(names), "format %s", cfg->formats[i].name);
-		section_check_keys(&cfg->formats[i], format_profile_keys, NULL, cfg->path, names, d);
-	}
-	if (formats_load(cfg, &f, d) == 0) {
-		format_names(f, names, sizeof(names));
-		for (size_t i = 0; i < cfg->nroutes; i++)
-			if (!format_known(f, cfg->routes[i].format))
-				diag_add(d, "%s: [route %s] format: unknown format '%s' (known: %s)",
-					 cfg->path, cfg->routes[i].name, cfg->routes[i].format, names);
-	}
-	formats_free(f);
-	return d->n == before ? 0 : -1;
-}
-
 /* Read the first bytes of FD (for detection) and rewind. */
 static ssize_t read_head(int fd, unsigned char *buf, size_t len)
 {
@@ -129,6 +107,20 @@ out:
 	free(head);
 }
 
+/* A format name to its table entry and profile; "auto" detects from FD. */
+int format_resolve(const struct formats *f, const char *name, int fd, struct format_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	if (strcmp(name, "auto") == 0) {
+		format_detect(f, fd, spec);
+		return 0;
+	}
+	spec->prof = formats_profile(f, name);
+	spec->ops = spec->prof ? spec->prof->base : format_builtin(name);
+	spec->name = spec->prof ? spec->prof->name : name;
+	return spec->ops ? 0 : -1;
+}
+
 int format_parse_path(const struct formats *f, const char *name, const char *path,
 		      struct progress *pg, struct parse_result *res, char *err)
 {
@@ -137,15 +129,10 @@ int format_parse_path(const struct formats *f, const char *name, const char *pat
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	if (strcmp(name, "auto") != 0) {
-		spec.prof = formats_profile(f, name);
-		spec.ops = spec.prof ? spec.prof->base : format_builtin(name);
-		spec.name = spec.prof ? spec.prof->name : name;
-		if (!spec.ops) {
-			snprintf(err, ERRLEN, "%s: unknown format (expected auto, text, "
-				 "expected-shipment, eos-csv, x12-856, x12 or a [format] profile)", name);
-			return KA_INVALID;
-		}
+	if (strcmp(name, "auto") != 0 && format_resolve(f, name, -1, &spec) != 0) {
+		snprintf(err, ERRLEN, "%s: unknown format (expected auto, text, "
+			 "expected-shipment, eos-csv, x12-856, x12 or a [format] profile)", name);
+		return KA_INVALID;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -154,7 +141,7 @@ int format_parse_path(const struct formats *f, const char *name, const char *pat
 	}
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if (!spec.ops)
-		format_detect(f, fd, &spec);
+		format_resolve(f, name, fd, &spec);
 	rbuild_init(&rb, res);
 	rb.progress = pg;
 	snprintf(res->format, sizeof(res->format), "%s", spec.name);

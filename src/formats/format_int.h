@@ -47,6 +47,11 @@ extern const struct format_ops format_x12;
 extern const struct format_ops *const format_builtins[];
 const struct format_ops *format_builtin(const char *name);
 
+/* format.c: the format NAME stands for (a built-in, a profile, or "auto":
+ * detected from FD's first bytes) into SPEC. 0, or -1 when NAME is none. */
+struct formats;
+int format_resolve(const struct formats *f, const char *name, int fd, struct format_spec *spec);
+
 /* A distinct counter: exact up to CAP distinct fingerprints, then an upper
  * bound (new fingerprints are no longer remembered, only counted). */
 struct fpcount {
@@ -128,9 +133,6 @@ void header_normalise(const char *s, size_t len, char *out, size_t outlen);
 /* Quote a value for an error message: at most ~48 bytes, control characters
  * shown as '?', cut on a UTF-8 boundary. Returns OUT. */
 const char *value_show(const char *s, size_t len, char *out, size_t outlen);
-
-/* 1 if [s, s+len) is valid UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const unsigned char *s, size_t len);
 
 /* Digits only, value >= MIN (leading zeros allowed). 0 ok, -1 not digits,
  * -2 below MIN, -3 too large. *out gets the value. */

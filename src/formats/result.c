@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../common.h"
+#include "../common_json.h"
 
 void rbuild_init(struct rbuild *rb, struct parse_result *res)
 {
@@ -114,119 +115,48 @@ void parse_result_release(struct parse_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* A growing string for the JSON writer. */
-struct sbuf {
-	char *p;
-	size_t n, cap;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
+/* The kept errors: line, class, field, message each. */
+static json_t *json_errors(const struct parse_result *res)
 {
-	if (b->n + n + 1 > b->cap) {
-		while (b->n + n + 1 > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 256;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-static void sb_fmt(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_fmt(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	sb_put(b, tmp, n < 0 ? 0 : (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* A JSON string literal: quotes, backslashes and control characters escaped.
- * Bytes that are not valid UTF-8 become U+FFFD so the output stays valid. */
-static void sb_json(struct sbuf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	sb_put(b, "\"", 1);
-	while (*p) {
-		unsigned char c = *p;
-		if (c == '"' || c == '\\') {
-			char e[2] = { '\\', (char)c };
-			sb_put(b, e, 2);
-		} else if (c == '\n') {
-			sb_str(b, "\\n");
-		} else if (c == '\t') {
-			sb_str(b, "\\t");
-		} else if (c == '\r') {
-			sb_str(b, "\\r");
-		} else if (c < 0x20 || c == 0x7f) {
-			sb_fmt(b, "\\u%04x", c);
-		} else if (c >= 0x80) {
-			size_t n = 1;
-			while (n < 4 && (p[n] & 0xC0) == 0x80)
-				n++;
-			if (utf8_valid(p, n)) {
-				sb_put(b, (const char *)p, n);
-				p += n;
-				continue;
-			}
-			sb_str(b, "\\ufffd");
-		} else {
-			sb_put(b, (const char *)p, 1);
-		}
-		p++;
-	}
-	sb_put(b, "\"", 1);
-}
-
-static void json_errors(struct sbuf *b, const struct parse_result *res)
-{
-	sb_str(b, "\"errors\":[");
+	json_t *a = kjson_array();
 	for (size_t i = 0; i < res->nerrors_kept; i++) {
 		const struct parse_error *e = &res->errors[i];
-		sb_fmt(b, "%s{\"line\":%lld,\"class\":", i ? "," : "", (long long)e->line);
-		sb_json(b, e->cls);
-		sb_str(b, ",\"field\":");
-		sb_json(b, e->field);
-		sb_str(b, ",\"message\":");
-		sb_json(b, e->msg);
-		sb_str(b, "}");
+		json_t *o = kjson_object();
+		kjson_put(o, "line", kjson_int(e->line));
+		kjson_put(o, "class", kjson_text(e->cls));
+		kjson_put(o, "field", kjson_text(e->field));
+		kjson_put(o, "message", kjson_text(e->msg));
+		kjson_add(a, o);
 	}
-	sb_fmt(b, "],\"error_count\":%lld", (long long)res->nerrors);
+	return a;
 }
 
+static json_t *json_strings(char *const *v, size_t n)
+{
+	json_t *a = kjson_array();
+	for (size_t i = 0; i < n; i++)
+		kjson_add(a, kjson_text(v[i]));
+	return a;
+}
+
+/* The fields and their order are what the manifest's readers expect
+ * (manifest_sqlite_summary.c reads them with SQLite's JSON functions). */
 char *parse_result_json(const struct parse_result *res)
 {
-	struct sbuf b = { 0 };
-	sb_str(&b, "{\"format\":");
-	sb_json(&b, res->format);
-	sb_fmt(&b, ",\"valid\":%s", res->valid ? "true" : "false");
-	sb_fmt(&b, ",\"rows\":%lld", (long long)res->rows);
-	sb_fmt(&b, ",\"pallets\":%lld", (long long)res->pallets);
-	sb_fmt(&b, ",\"items\":%lld", (long long)res->items);
-	sb_fmt(&b, ",\"shipment_count\":%lld", (long long)res->shipments_total);
-	sb_str(&b, ",\"shipment_ids\":[");
-	for (size_t i = 0; i < res->nshipments; i++) {
-		if (i)
-			sb_str(&b, ",");
-		sb_json(&b, res->shipment_ids[i]);
-	}
-	sb_str(&b, "],");
-	json_errors(&b, res);
-	sb_str(&b, ",\"warnings\":[");
-	for (size_t i = 0; i < res->nwarnings; i++) {
-		if (i)
-			sb_str(&b, ",");
-		sb_json(&b, res->warnings[i]);
-	}
-	sb_str(&b, "]}");
-	return b.p;
+	json_t *o = kjson_object();
+	kjson_put(o, "format", kjson_text(res->format));
+	kjson_put(o, "valid", json_boolean(res->valid));
+	kjson_put(o, "rows", kjson_int(res->rows));
+	kjson_put(o, "pallets", kjson_int(res->pallets));
+	kjson_put(o, "items", kjson_int(res->items));
+	kjson_put(o, "shipment_count", kjson_int(res->shipments_total));
+	kjson_put(o, "shipment_ids", json_strings(res->shipment_ids, res->nshipments));
+	kjson_put(o, "errors", json_errors(res));
+	kjson_put(o, "error_count", kjson_int(res->nerrors));
+	kjson_put(o, "warnings", json_strings(res->warnings, res->nwarnings));
+	char *s = kjson_dump(o);
+	json_decref(o);
+	return s;
 }
 
 const char *format_rows_word(const char *format, long long n)

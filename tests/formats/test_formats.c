@@ -89,6 +89,7 @@ static void build_awkward(struct parse_result *res)
 	rbuild_shipment(&rb, "S\"1", 3);
 	rbuild_shipment(&rb, "caf\xc3\xa9", 5);
 	rbuild_warning(&rb, "bad byte \xff here");
+	rbuild_warning(&rb, "t\xc3\xa9\xa9 \x1b");
 	rbuild_finish(&rb);
 }
 
@@ -102,7 +103,7 @@ static void json_is_escaped(void **state)
 		"\"items\":0,\"shipment_count\":2,\"shipment_ids\":[\"S\\\"1\",\"caf\xc3\xa9\"],"
 		"\"errors\":[{\"line\":7,\"class\":\"bad_quantity\",\"field\":\"quantity\","
 		"\"message\":\"'a\\\"b\\\\c\\n\\u0001' is bad\"}],\"error_count\":1,"
-		"\"warnings\":[\"bad byte \\ufffd here\"]}");
+		"\"warnings\":[\"bad byte \xef\xbf\xbd here\",\"t\xc3\xa9\xef\xbf\xbd \\u001B\"]}");
 	free(j);
 	parse_result_release(&res);
 }

@@ -9,7 +9,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 N=${1:-30}
 DATA=$SRC/tests/formats/data
 status=0
-for t in ${2:-expected_shipment eos_csv x12_856 auto mime config config_checks}; do
+for t in ${2:-expected_shipment eos_csv x12_856 auto mime config config_checks convert}; do
 	corpus=fuzz-corpus/$t
 	mkdir -p "$corpus"
 	case $t in
@@ -18,9 +18,19 @@ for t in ${2:-expected_shipment eos_csv x12_856 auto mime config config_checks};
 	config_checks) seeds="$SRC/tests/fuzz/config-checks-seeds/*" ;;
 	config) seeds="$SRC/samples/demo.ini $SRC/etc/kargo-agent.ini $SRC/tests/fuzz/config-seeds/*.ini" ;;
 	eos_csv) seeds="$DATA/eos-*.csv" ;;
+	convert) seeds="$SRC/tests/formats/conv/*.csv $SRC/tests/formats/conv/*.x12 $DATA/*.x12" ;;
 	*) seeds="$DATA/*.csv $DATA/*.txt" ;;
 	esac
-	for s in $seeds; do cp "$s" "$corpus/" 2>/dev/null || true; done
+	for s in $seeds; do
+		# convert: a first byte picks the conversion (tests/fuzz/fuzz_convert.c)
+		if [ "$t" = convert ]; then
+			for k in 000 001 002 003 004 005 204 205; do
+				{ printf "\\$k"; cat "$s"; } >"$corpus/$k-$(basename "$s")"
+			done
+		else
+			cp "$s" "$corpus/" 2>/dev/null || true
+		fi
+	done
 	[ -n "${FUZZ_SEEDS_ONLY:-}" ] && continue  # scripts/fuzz-deep: only the seeds
 	echo "== fuzz_$t for ${N}s"
 	# A fixed seed (FUZZ_SEED, default 1) makes the inputs tried the same from

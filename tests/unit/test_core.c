@@ -264,6 +264,78 @@ static void test_config_collects_every_error(void **state)
 	free(dir);
 }
 
+/* A section of KEY, VALUE pairs (NULL-ended), as config.c builds one. */
+static struct section section_of(const char *name, const char *const *pairs)
+{
+	struct section s = { .name = xstrdup(name) };
+	for (; pairs[0]; pairs += 2) {
+		s.kv = xrealloc(s.kv, (s.nkv + 1) * sizeof(*s.kv));
+		s.kv[s.nkv].key = xstrdup(pairs[0]);
+		s.kv[s.nkv++].value = xstrdup(pairs[1]);
+	}
+	return s;
+}
+
+static void section_free(struct section *s)
+{
+	for (size_t i = 0; i < s->nkv; i++) {
+		free(s->kv[i].key);
+		free(s->kv[i].value);
+	}
+	free(s->kv);
+	free(s->name);
+}
+
+/* template = fills the keys a section leaves out; a key the section gives
+ * wins; a required key left out and an unknown template are reported. */
+static void test_template_apply(void **state)
+{
+	static const char *const remote[] = { "template", "kargo-documents",
+		"url", "https://127.0.0.1:8443", "client_id", "c1", NULL };
+	struct section s = section_of("kargo", remote);
+	struct diag d = { 0 };
+	template_apply(&s, "remote", "k.ini", "remote kargo", &d);
+	assert_string_equal(section_get(&s, "url", NULL), "https://127.0.0.1:8443");
+	assert_string_equal(section_get(&s, "type", NULL), "https");
+	assert_string_equal(section_get(&s, "auth", NULL), "oauth2-client-credentials");
+	assert_string_equal(section_get(&s, "client_id", NULL), "c1");
+	assert_null(section_get(&s, "client_secret_file", NULL));
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.msgs[0], "k.ini: [remote kargo] client_secret_file: missing, "
+			    "and template kargo-documents needs it");
+	diag_release(&d);
+	section_free(&s);
+
+	static const char *const route[] = { "template", "kargo-documents",
+		"convert", "json", "business", "acme", NULL };
+	s = section_of("docs", route);
+	template_apply(&s, "route", "k.ini", "route docs", &d);
+	assert_string_equal(section_get(&s, "convert", NULL), "json");
+	assert_int_equal(d.n, 0);
+	section_free(&s);
+
+	/* A login flow of the section's own: none of the template's flow. */
+	static const char *const bearer[] = { "template", "kargo-documents",
+		"auth", "bearer-file", "token_file", "/t", NULL };
+	s = section_of("kargo", bearer);
+	template_apply(&s, "remote", "k.ini", "remote kargo", &d);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(section_get(&s, "url", NULL), "https://api.kargo.zone");
+	assert_null(section_get(&s, "token_url", NULL));
+	assert_null(section_get(&s, "audience", NULL));
+	section_free(&s);
+
+	static const char *const unknown[] = { "template", "kargo-nope", NULL };
+	s = section_of("x", unknown);
+	template_apply(&s, "remote", "k.ini", "remote x", &d);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msgs[0], "k.ini: [remote x] template: 'kargo-nope' is not a "
+			       "template (kargo-documents, "));
+	assert_int_equal(s.nkv, 1);
+	diag_release(&d);
+	section_free(&s);
+}
+
 static void test_spool_sha256_and_abort(void **state)
 {
 	char *dir = scratch();
@@ -485,6 +557,7 @@ int main(void)
 		cmocka_unit_test(test_checked_read),
 		cmocka_unit_test(test_manifest_lifecycle),
 		cmocka_unit_test(test_manifest_failures_in_a_row),
+		cmocka_unit_test(test_template_apply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
