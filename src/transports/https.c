@@ -67,18 +67,18 @@ static void https_close(struct tconn *c)
 }
 
 /* check-config: reach the API (resolve, connect, TLS verified) without
- * sending data, then get a token the way sending would. With auth = none
- * a HEAD of url that gets any HTTP answer counts as reached. */
+ * sending data, then get a token the way sending would (basic: the
+ * credentials are only checked by the first request). With auth = none a
+ * HEAD of url that gets any HTTP answer counts as reached. */
 static int https_probe(struct tconn *c, char *err)
 {
 	CURL *h = curl_easy_init();
 	char errbuf[CURL_ERROR_SIZE] = "";
 	CURLcode cc = h ? https_easy_setup(c, h, errbuf) : CURLE_OUT_OF_MEMORY;
 	if (cc == CURLE_OK) cc = curl_easy_setopt(h, CURLOPT_URL, c->o.url);
-	if (cc == CURLE_OK && c->o.auth == AUTH_NONE)
-		cc = curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	else if (cc == CURLE_OK)
-		cc = curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+	if (cc == CURLE_OK)
+		cc = curl_easy_setopt(h, c->o.auth == AUTH_NONE ? CURLOPT_NOBODY
+				      : CURLOPT_CONNECT_ONLY, 1L);
 	if (cc == CURLE_OK)
 		cc = curl_easy_perform(h);
 	int r = 0;

@@ -68,6 +68,7 @@ struct tconn {
 	 * the multi handle's cache) carry the next file's requests too. */
 	CURLM *multi;
 	CURL *easy[HTTPS_MAX_CONNECTIONS];
+	double next_start_ms;     /* max_requests_per_second: the next start */
 };
 
 /* The auth = names, in enum https_auth order. */

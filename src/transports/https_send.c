@@ -37,7 +37,6 @@ struct sender {
 	int rc;                 /* what to return; err holds its sentence */
 	char *err;
 	char scratch[ERRLEN];   /* callbacks' errors once rc is set */
-	double next_start_ms;   /* max_requests_per_second: the next start */
 };
 
 /* Where a callback or step writes its error: err for the first, scratch
@@ -161,7 +160,8 @@ static CURLcode slot_send(struct sender *sd, struct slot *s)
 	if (cc == CURLE_OK) cc = curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdrs);
 	if (cc == CURLE_OK) cc = curl_easy_setopt(s->h, CURLOPT_POSTFIELDSIZE_LARGE,
 						  (curl_off_t)s->req.len);
-	if (cc == CURLE_OK) cc = curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, s->req.body);
+	if (cc == CURLE_OK) cc = curl_easy_setopt(s->h, CURLOPT_POSTFIELDS,
+						  s->req.body ? s->req.body : "");
 	if (cc == CURLE_OK) cc = curl_easy_setopt(s->h, CURLOPT_CUSTOMREQUEST,
 						  strcmp(method, "POST") ? method : NULL);
 	if (cc == CURLE_OK && curl_multi_add_handle(c->multi, s->h) != CURLM_OK)
@@ -281,12 +281,12 @@ static int paced(struct sender *sd, long *wait_ms)
 	if (sd->c->o.max_rps <= 0)
 		return 1;
 	double now = (double)now_ms();
-	if (now < sd->next_start_ms) {
-		*wait_ms = (long)(sd->next_start_ms - now) + 1;
+	if (now < sd->c->next_start_ms) {
+		*wait_ms = (long)(sd->c->next_start_ms - now) + 1;
 		return 0;
 	}
-	double base = sd->next_start_ms > now - 1000.0 ? sd->next_start_ms : now;
-	sd->next_start_ms = base + 1000.0 / sd->c->o.max_rps;
+	double base = sd->c->next_start_ms > now - 1000.0 ? sd->c->next_start_ms : now;
+	sd->c->next_start_ms = base + 1000.0 / sd->c->o.max_rps;
 	return 1;
 }
 
@@ -301,8 +301,15 @@ static void fill(struct sender *sd, long *wait_ms)
 		for (int i = 0; i < c->o.connections && !s; i++)
 			if (!sd->slots[i].busy)
 				s = &sd->slots[i];
+		/* A token due for renewal is renewed before the next request. */
+		int r = https_token_get(c, 0, err_buf(sd));
+		if (r != 0) {
+			sd->rc = sd->rc ? sd->rc : r;
+			sd->stopping = 1;
+			return;
+		}
 		memset(&s->req, 0, sizeof(s->req));
-		int r = sd->rq->next(sd->rq->ctx, &s->req, err_buf(sd));
+		r = sd->rq->next(sd->rq->ctx, &s->req, err_buf(sd));
 		if (r <= 0) {
 			sd->no_more = 1;
 			if (r < 0 && sd->rc == 0)

@@ -15,9 +15,10 @@ kargo_up 600
 CACHE="$T/manifest.db.token-kargo"
 
 # remote ["KEY = VALUE"]...: the agreed remote with those keys set (in
-# place of the same keys: a key twice is a configuration error).
+# place of the same keys: a key twice is a configuration error), edited
+# by the sed script $REBASE when set.
 remote() {
-	kargo_remote | awk -v set="$(printf '%s\n' "$@")" '
+	kargo_remote | sed "${REBASE:-}" | awk -v set="$(printf '%s\n' "$@")" '
 		BEGIN { n = split(set, kv, "\n"); for (i = 1; i <= n; i++) if (kv[i] != "") {
 			k = kv[i]; sub(/ = .*/, "", k); want[k] = kv[i]; order[++m] = k } }
 		{ k = $0; sub(/ = .*/, "", k) }
@@ -202,9 +203,43 @@ for m in "url: 'http://127.0.0.1:$KARGO_PORT' must start with https://" \
 	assert_match "config check: $m" "^config .*\[remote kargo\] $m" "$T/out"
 done
 
+# auth = none: no token; a 401 is a refusal at once.
+before=$(token_requests)
+write_config <<EOF2
+[remote kargo]
+type = https
+url = $KARGO_URL
+auth = none
+ca_file = $KARGO_CA
+EOF2
+drive probe
+assert_eq "auth = none: probe reached the server (any HTTP answer)" "result rc=0" "$(cat "$T/out")"
+drive send 1 /v1/things
+assert_eq "auth = none: a 401 is refused, no token asked for" \
+	"reply index=0 outcome=refused status=401 retry_after=0 logging_id=corr-0 0" \
+	"$(reply 0) $(($(token_requests) - before))"
+
+# A token is renewed before it expires, not after a 401: a stand-in whose
+# tokens live 2 s, requests spread over 3 s.
+"$SERVERS/kargo-start" "$T/short" 2 >/dev/null || exit 1
+trap '"$SERVERS/kargo-stop" "$T/short"; "$SERVERS/kargo-stop" "$K"; cleanup' EXIT
+REBASE="s|$KARGO_URL|$(sed -n 's/^KARGO_URL=//p' "$T/short/kargo.env")|g
+s|$KARGO_CA|$T/short/ssl/ca.crt|
+s|$KARGO_SECRET_FILE|$T/short/client-secret|"
+remote "max_requests_per_second = 2" "connections = 1"
+REBASE=
+drive send 7 /v1/renew
+K_MAIN=$K
+K=$T/short
+assert_eq "tokens living 2 s: renewed before expiry, never a 401" "0 7 yes 0" \
+	"$RC $(grep -c 'outcome=ok' "$T/out") $([ "$(token_requests)" -ge 2 ] && echo yes) $(kq 'sum(r["status"] == 401 for r in R)')"
+SHORT_TOKENS=$(cat "$K/tokens")
+K=$K_MAIN
+
 # No secret and no token in anything the driver printed or logged.
 leaks=0
-for s in "$(cat "$KARGO_SECRET_FILE")" "$(cat "$KARGO_PASSWORD_FILE")" $(cat "$K/tokens"); do
+for s in "$(cat "$KARGO_SECRET_FILE")" "$(cat "$KARGO_PASSWORD_FILE")" $(cat "$K/tokens") \
+	$SHORT_TOKENS; do
 	grep -qF -- "$s" "$T/all" && leaks=$((leaks + 1))
 done
 assert_eq "no client secret, password or token in any output" 0 "$leaks"
