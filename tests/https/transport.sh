@@ -37,6 +37,18 @@ drive() {
 	cat "$T/out" "$T/err" >>"$T/all"
 }
 
+# start_peer KIND [ARGS]: tests/https/peer.py KIND on a free port in
+# $PEER_PORT, stopped at exit.
+start_peer() {
+	PEER_PORT=$("$SERVERS/free-port")
+	kind=$1
+	shift
+	python3 "$HTTPS_DIR/peer.py" "$kind" "$T" "$PEER_PORT" "$@" >"$T/peer-$kind.log" 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	for _ in $(seq 50); do grep -q '^ready' "$T/peer-$kind.log" && return; sleep 0.1; done
+	echo "peer.py $kind did not start"; exit 1
+}
+
 # reply I: the driver's line for request I without its body.
 reply() { grep "^reply index=$1 " "$T/out" | sed 's/ body=.*//'; }
 
@@ -202,6 +214,39 @@ for m in "url: 'http://127.0.0.1:$KARGO_PORT' must start with https://" \
 	"sessions: not used by an https remote"; do
 	assert_match "config check: $m" "^config .*\[remote kargo\] $m" "$T/out"
 done
+
+# An outbound proxy: requests and the token request tunnel through it;
+# without proxy =, none is used whatever https_proxy says.
+start_peer proxy
+remote "proxy = http://127.0.0.1:$PEER_PORT"
+rm -f "$CACHE"
+drive send 2 /v1/proxied
+assert_eq "through the proxy: both requests done, the API tunnelled to" "0 2 yes" \
+	"$RC $(grep -c 'outcome=ok' "$T/out") $(grep -q "^CONNECT 127.0.0.1:$KARGO_PORT " "$T/proxy.log" && echo yes)"
+remote
+: >"$T/proxy.log"
+https_proxy=http://127.0.0.1:$PEER_PORT HTTPS_PROXY=http://127.0.0.1:$PEER_PORT drive send 1 /v1/direct
+assert_eq "without proxy =, https_proxy in the environment is not used" "0 1 0" \
+	"$RC $(grep -c 'outcome=ok' "$T/out") $(grep -c . "$T/proxy.log")"
+
+# What a request carries: token, type, id, the remote's headers; no Expect.
+start_peer capture "$K/ssl/server.crt" "$K/ssl/server.key"
+printf 'tok-capture\n' >"$T/capture-token"
+chmod 600 "$T/capture-token"
+write_config <<EOF2
+[remote kargo]
+type = https
+url = https://127.0.0.1:$PEER_PORT/base/
+auth = bearer-file
+token_file = $T/capture-token
+ca_file = $KARGO_CA
+headers = "X-Site: dock1; X-Team: ops"
+EOF2
+drive send 1 /v1/heads
+assert_eq "the request's line and headers" \
+	"POST /base/v1/heads|Bearer tok-capture|application/json|corr-0|dock1|ops|None|kargo-agent/" \
+	"$(python3 -c 'import json, sys; h = json.loads(open(sys.argv[1]).readline()); g = h["headers"].get
+print("|".join(map(str, [h["method"] + " " + h["path"], g("Authorization"), g("Content-Type"), g("Correlation-Id"), g("X-Site"), g("X-Team"), g("Expect"), g("User-Agent", "")[:12]])))' "$T/heads.jsonl")"
 
 # auth = none: no token; a 401 is a refusal at once.
 before=$(token_requests)
