@@ -137,7 +137,7 @@ step() {
 }
 
 mkdir -p "$T/outbox" "$T/api-in"
-printf 'shipment_id,order_number,direction,sku,lpn,quantity,quantity_unit\nSHP-9,PO-9,LOADING,SKU-9,LPN-9,4,CASE\n' \
+printf 'shipment_id,order_number,scheduled_departure,direction,sku,lpn,quantity,quantity_unit\nSHP-9,PO-9,2026-11-23,LOADING,SKU-9,LPN-9,4,CASE\n' \
 	>"$T/api-in/api-1.csv"
 printf 'shipment_id,sku,quantity\nSHP-1,SKU-1,5\n' >"$T/outbox/plan-1.csv"
 sum=$(sha256sum <"$T/outbox/plan-1.csv")
@@ -149,7 +149,7 @@ assert_match "check-config logged into IMAP, SMTP and SFTP" \
 step "once-1" once
 # The stand-in forgets its tokens: the agent fetches another (a refresh).
 printf 'expire-tokens\n' >"$T/kargo/faults"
-printf 'shipment_id,order_number,direction,sku,lpn,quantity,quantity_unit\nSHP-10,PO-10,LOADING,SKU-9,LPN-10,4,CASE\n' \
+printf 'shipment_id,order_number,scheduled_departure,direction,sku,lpn,quantity,quantity_unit\nSHP-10,PO-10,2026-11-23,LOADING,SKU-9,LPN-10,4,CASE\n' \
 	>"$T/api-in/api-2.csv"
 for i in 2 3; do step "once-$i" once; done
 assert_eq "both files reached the stand-in's /v1/documents, with two tokens issued" "2 2" \
@@ -178,6 +178,8 @@ $(cat "$T/kargo/tokens")"
 # The control: the search finds each secret where it belongs.
 assert_eq "the search finds the password in its file" 1 \
 	"$(grep -rlF -- "$PASSWORD" "$T/secrets/imap.secret" | wc -l | tr -d ' ')"
+assert_eq "the search finds a token the stand-in issued in the token cache" 1 \
+	"$(tail -1 "$T/kargo/tokens" | grep -lFf - "$T/manifest.db.token-kargo" | wc -l | tr -d ' ')"
 found=$(printf '%s\n' "$SECRETS" | while IFS= read -r s; do
 	grep -rlaF --exclude=manifest.db.token-kargo -- "$s" "$T/logs" "$T"/manifest.db* "$T/metrics.prom" "$T/spool" \
 		"$T/received" "$T/stdout" "$T/stderr" 2>/dev/null

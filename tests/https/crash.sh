@@ -15,10 +15,10 @@ mkdir -p "$T/in"
 python3 - "$T/plan.csv" <<'EOF2'
 import sys
 with open(sys.argv[1], "w") as fh:
-    fh.write("shipment_id,order_number,facility,direction,sku,lpn,quantity,quantity_unit\n")
+    fh.write("shipment_id,order_number,scheduled_departure,facility,direction,sku,lpn,quantity,quantity_unit\n")
     for s in range(400):
         for k in range(2):
-            fh.write(f"SHP-{s:04d},PO-{s:04d}-{k % 2},ATL-DC1,LOADING,SKU-{k},LPN-{s:04d}-{k},{k + 1},CASE\n")
+            fh.write(f"SHP-{s:04d},PO-{s:04d}-{k % 2},2026-11-23,ATL-DC1,LOADING,SKU-{k},LPN-{s:04d}-{k},{k + 1},CASE\n")
 EOF2
 write_config <<EOF2
 $(kargo_remote "connections = $conns")

@@ -5,26 +5,27 @@
 # files written independently of the C code (tests/https/expect.py): one
 # document per shipment (rows of a shipment not contiguous, several orders),
 # business and facility from the route or from the file's column, the
-# direction mapped, orderItemUpdateStrategy from the route. Each request
+# direction mapped (any case; not sent when empty), quantityUnit upper-cased,
+# orderItemUpdateStrategy from the route. Each request
 # carried Correlation-Id <file sha256>-<index>; the manifest holds one done
 # request per document and the file is done.
 . "$(dirname "$0")/lib.sh"
 kargo_up
 mkdir -p "$T/in-a" "$T/in-b"
 cat >"$T/in-a/plan-a.csv" <<'EOF2'
-shipment_id,order_number,facility,direction,sku,lpn,quantity,quantity_unit
-SHP-1,PO-1,ATL-DC1,LOADING,SKU-10044,LPN-0001,48,CASE
-SHP-2,PO-7,ATL-DC1,LOADING,SKU-20410,LPN-0010,120,UNIT
-SHP-1,PO-2,ATL-DC1,LOADING,SKU-10071,LPN-0002,30,CASE
-SHP-3,PO-9,ATL-DC1,LOADING,SKU-30000,,1,PALLET
-SHP-1,PO-1,ATL-DC1,LOADING,SKU-10072,LPN-0003,0012,CASE
-SHP-2,PO-7,ATL-DC1,LOADING,SKU-20411,LPN-0011,6,UNIT
+shipment_id,order_number,scheduled_departure,facility,direction,sku,lpn,quantity,quantity_unit
+SHP-1,PO-1,2026-11-23T14:00:00-05:00,ATL-DC1,LOADING,SKU-10044,LPN-0001,48,CASE
+SHP-2,PO-7,2026-11-23T14:00:00-05:00,ATL-DC1,LOADING,SKU-20410,LPN-0010,120,UNIT
+SHP-1,PO-2,2026-11-23T14:00:00-05:00,ATL-DC1,LOADING,SKU-10071,LPN-0002,30,CASE
+SHP-3,PO-9,2026-11-23T14:00:00-05:00,ATL-DC1,,SKU-30000,,1,PALLET
+SHP-1,PO-1,2026-11-23T14:00:00-05:00,ATL-DC1,LOADING,SKU-10072,LPN-0003,0012,CASE
+SHP-2,PO-7,2026-11-23T14:00:00-05:00,ATL-DC1,LOADING,SKU-20411,LPN-0011,6,UNIT
 EOF2
 cat >"$T/in-b/plan-b.csv" <<'EOF2'
-shipment_id,order_number,facility,direction,sku,lpn,quantity,quantity_unit
-IN-40,PO-40,SAV-DC2,UNLOADING,SKU-1,LPN-4001,10,CASE
-IN-41,PO-41,CHS-DC3,UNLOADING,SKU-2,LPN-4101,2,PALLET
-IN-40,PO-42,SAV-DC2,UNLOADING,SKU-3,LPN-4002,7,UNIT
+shipment_id,order_number,scheduled_departure,facility,direction,sku,lpn,quantity,quantity_unit
+IN-40,PO-40,2026-11-23T14:00:00-05:00,SAV-DC2,UNLOADING,SKU-1,LPN-4001,10,CASE
+IN-41,PO-41,2026-11-23T14:00:00-05:00,CHS-DC3,unloading,SKU-2,LPN-4101,2,pallet
+IN-40,PO-42,2026-11-23T14:00:00-05:00,SAV-DC2,UNLOADING,SKU-3,LPN-4002,7,UNIT
 EOF2
 write_config <<EOF2
 $(kargo_remote)

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The /v1/documents bodies an expected-shipment CSV converts to, written here
-from the issue's mapping and independent of the C code, for the tests to
-compare with what the Kargo stand-in stored.
+from the mapping of docs/conversions.md and independent of the C code, for
+the tests to compare with what the Kargo stand-in stored: one document per
+shipment; facility and direction (mapped; not sent when empty) from the
+shipment's first row unless the route gives the facility; lpn and
+quantityUnit (upper case) not sent when empty; quantity a number.
 
   expect.py CSV [business=B] [facility=F] [update_strategy=S]
             [direction_map=LOADING=OUTBOUND,UNLOADING=INBOUND]
@@ -34,17 +37,18 @@ def expected(path, opts):
             doc = docs.setdefault(row["shipment_id"], {
                 "business": opts["business"],
                 "facility": opts.get("facility") or row["facility"],
-                "direction": dmap[row["direction"]],
                 "shipmentNumber": row["shipment_id"],
                 "orders": {},
             })
+            if row.get("direction") and "direction" not in doc:
+                doc["direction"] = dmap[row["direction"].upper()]
             if "update_strategy" in opts:
                 doc["orderItemUpdateStrategy"] = opts["update_strategy"]
             item = {"sku": row["sku"], "quantity": quantity(row["quantity"])}
             if row.get("lpn"):
                 item["lpn"] = row["lpn"]
             if row.get("quantity_unit"):
-                item["quantityUnit"] = row["quantity_unit"]
+                item["quantityUnit"] = row["quantity_unit"].upper()
             order = doc["orders"].setdefault(row["order_number"],
                                              {"orderNumber": row["order_number"], "items": []})
             order["items"].append(item)

@@ -15,7 +15,8 @@ kargo_up() {
 }
 
 # kargo_remote [EXTRA]: the [remote kargo] section of the agreed
-# configuration (OAuth2 client credentials against the stand-in), plus EXTRA.
+# configuration (OAuth2 client credentials against the stand-in), plus EXTRA;
+# io_timeout is $IO_TIMEOUT (default 10).
 kargo_remote() {
 	cat <<EOF2
 [remote kargo]
@@ -28,7 +29,7 @@ client_secret_file = $KARGO_SECRET_FILE
 audience = $KARGO_AUDIENCE
 ca_file = $KARGO_CA
 connect_timeout = 5
-io_timeout = 10
+io_timeout = ${IO_TIMEOUT:-10}
 ${1:-}
 
 EOF2

@@ -9,8 +9,8 @@ kargo_up 600
 mkdir -p "$T/in"
 # plan N: a one-shipment file for run N.
 plan() {
-	printf 'shipment_id,order_number,facility,direction,sku,lpn,quantity,quantity_unit\n' >"$T/in/plan-$1.csv"
-	printf 'SHP-%s,PO-%s,ATL-DC1,LOADING,SKU-1,LPN-%s,5,CASE\n' "$1" "$1" "$1" >>"$T/in/plan-$1.csv"
+	printf 'shipment_id,order_number,scheduled_departure,facility,direction,sku,lpn,quantity,quantity_unit\n' >"$T/in/plan-$1.csv"
+	printf 'SHP-%s,PO-%s,2026-11-23,ATL-DC1,LOADING,SKU-1,LPN-%s,5,CASE\n' "$1" "$1" "$1" >>"$T/in/plan-$1.csv"
 }
 write_config <<EOF2
 $(kargo_remote)

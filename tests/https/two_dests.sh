@@ -6,10 +6,10 @@
 kargo_up
 mkdir -p "$T/in" "$T/wms"
 cat >"$T/in/plan.csv" <<'EOF2'
-shipment_id,order_number,facility,direction,sku,lpn,quantity,quantity_unit
-SHP-7,PO-70,ATL-DC1,LOADING,SKU-1,LPN-7001,3,CASE
-SHP-8,PO-80,ATL-DC1,UNLOADING,SKU-2,LPN-8001,4,UNIT
-SHP-7,PO-71,ATL-DC1,LOADING,SKU-3,LPN-7002,5,PALLET
+shipment_id,order_number,scheduled_departure,facility,direction,sku,lpn,quantity,quantity_unit
+SHP-7,PO-70,2026-11-23T14:00:00-05:00,ATL-DC1,LOADING,SKU-1,LPN-7001,3,CASE
+SHP-8,PO-80,2026-11-23T14:00:00-05:00,ATL-DC1,UNLOADING,SKU-2,LPN-8001,4,UNIT
+SHP-7,PO-71,2026-11-23T14:00:00-05:00,ATL-DC1,LOADING,SKU-3,LPN-7002,5,PALLET
 EOF2
 cp "$T/in/plan.csv" "$T/plan.csv"
 write_config <<EOF2

@@ -101,8 +101,8 @@ def check_document(d):
         return ["the body is not a JSON object"]
     errs = [f"{k}: a non-empty string" for k in ("business", "facility", "shipmentNumber")
             if not is_text(d.get(k))]
-    if d.get("direction") not in DIRECTIONS:
-        errs.append("direction: INBOUND or OUTBOUND")
+    if d.get("direction", "INBOUND") not in DIRECTIONS:
+        errs.append("direction: INBOUND or OUTBOUND when present")
     if d.get("orderItemUpdateStrategy", "OVERWRITE") not in STRATEGIES:
         errs.append(f"orderItemUpdateStrategy: one of {', '.join(STRATEGIES)}")
     orders = d.get("orders")
@@ -212,6 +212,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "kargo-standin"
     timeout = 120
+    disable_nagle_algorithm = True  # headers and body are two writes
 
     def log_message(self, *args):
         pass
