@@ -343,10 +343,10 @@ static void collect(struct sender *sd)
 	while ((msg = curl_multi_info_read(sd->c->multi, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		struct slot *s = NULL;
-		CURL *h = msg->easy_handle;
+		char *priv = NULL;
 		CURLcode cc = msg->data.result;  /* msg is gone once the handle is removed */
-		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&s);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		struct slot *s = (struct slot *)priv;
 		if (s && s->busy)
 			finished(sd, s, cc);
 	}
