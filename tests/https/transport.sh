@@ -5,9 +5,11 @@
 # wrong mode or another identity ignored; a 401 refreshes the token once,
 # a second 401 refuses; 429 with Retry-After (seconds, date, capped), 500,
 # a slow reply and a cut connection are retries; 422 is refused with its
-# body; a done() failure starts nothing more; TLS from another CA refused;
-# each auth flow; check-config's probe and the config checks; no secret
-# or token in any output.
+# body; a done() failure starts nothing more; max_requests_per_second;
+# TLS from another CA refused; each auth flow; an outbound proxy (and
+# https_proxy ignored without one); the headers a request carries; auth =
+# none; a token renewed before it expires; check-config's probe and the
+# config checks; no secret or token in any output.
 . "$(dirname "$0")/lib.sh"
 DRIVER="${KA_BUILDDIR:-$(pwd)}/tests/https/https_driver"
 [ -x "$DRIVER" ] || { echo "SKIP: $DRIVER not built"; exit 77; }
