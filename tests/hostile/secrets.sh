@@ -1,15 +1,19 @@
 #!/bin/sh
 # Secrets, TLS and permissions against the real servers (a private Dovecot,
-# SMTP server and sshd on 127.0.0.1):
+# SMTP server, sshd and Kargo stand-in on 127.0.0.1):
 #  - a file goes outbox -> SMTP -> IMAP -> SFTP -> local with an IMAP password
 #    file, an SMTP password file and an SFTP key with a passphrase; then
 #    check-config, once, run, status, list and show: no password or
 #    passphrase (nor its base64 form, as AUTH sends it) in any output, log,
 #    the manifest (file and dump), the metrics file or the spool;
+#  - the same for an https remote (OAuth2 client credentials): a file goes
+#    to the stand-in's /v1/documents, its tokens expire once (a refresh):
+#    neither the client secret nor any token issued is anywhere but in the
+#    token cache (MANIFEST.token-kargo, 0600);
 #  - secret files that group or others may read are refused with the file
-#    and its mode (password files at config load, SFTP key and passphrase
-#    file at connect);
-#  - IMAP (imaps) and SMTP (STARTTLS) against a certificate that the
+#    and its mode (password and client secret files at config load, SFTP key
+#    and passphrase file at connect);
+#  - IMAP (imaps), SMTP (STARTTLS) and HTTPS against a certificate that the
 #    configured CA did not sign are refused, and nothing moves.
 # (A changed SFTP host key is refused: tests/sftp/sftp-transport.sh.)
 . "$(dirname "$0")/../integration/lib.sh"
@@ -22,11 +26,14 @@ stop_servers() {
 	"$servers/smtp-stop" "$T/mail" 2>/dev/null
 	"$servers/dovecot-stop" "$T/mail" 2>/dev/null
 	"$servers/sshd-stop" "$SRV" KILL
+	"$servers/kargo-stop" "$T/kargo"
 }
 trap 'stop_servers; cleanup' EXIT
 "$servers/dovecot-start" "$T/mail" >/dev/null || exit $?
 "$servers/smtp-start" "$T/mail" >/dev/null || exit $?
 "$servers/sshd-start" "$SRV" >/dev/null || exit 1
+"$servers/kargo-start" "$T/kargo" >/dev/null || exit 1
+. "$T/kargo/kargo.env"
 . "$T/mail/dovecot.env"
 . "$T/mail/smtp.env"
 . "$SRV/env"
@@ -51,9 +58,12 @@ $PASSPHRASE
 $(b64 "\\0$IMAP_USER\\0$PASSWORD")
 $(b64 "$IMAP_USER\\0$IMAP_USER\\0$PASSWORD")
 $(b64 "$PASSWORD")
-$(b64 "$PASSPHRASE")"
+$(b64 "$PASSPHRASE")
+$(cat "$KARGO_SECRET_FILE")
+$(b64 "$KARGO_CLIENT_ID:$(cat "$KARGO_SECRET_FILE")")"
 
-# config CA_FILE SMTP_URL: every remote, the three routes of the chain.
+# config CA_FILE SMTP_URL [KARGO_CA_FILE]: every remote, the three routes
+# of the chain, and a route to the Kargo stand-in.
 config() {
 	AGENT_EXTRA="metrics_file = $T/metrics.prom
 poll_interval = 1" write_config <<EOF2
@@ -82,6 +92,16 @@ key = $T/secrets/id_pp
 passphrase_file = $T/secrets/key.passphrase
 known_hosts = $SSHD_KNOWN_HOSTS
 
+[remote kargo]
+type = https
+url = $KARGO_URL
+auth = oauth2-client-credentials
+token_url = $KARGO_URL/oauth/token
+client_id = $KARGO_CLIENT_ID
+client_secret_file = $KARGO_SECRET_FILE
+audience = $KARGO_AUDIENCE
+ca_file = ${3:-$KARGO_CA}
+
 [route send]
 source = $T/outbox
 dest = mailer:intake
@@ -99,6 +119,14 @@ source = srv:$D/inbox
 dest = $T/received
 format = text
 after = delete
+
+[route api]
+source = $T/api-in
+dest = kargo:/v1/documents
+format = expected-shipment
+convert = kargo-documents
+business = acme
+facility = dock-1
 EOF2
 }
 # step NAME ARGS...: run the agent, keep its output under logs/NAME.*
@@ -108,7 +136,9 @@ step() {
 	RC=$?
 }
 
-mkdir -p "$T/outbox"
+mkdir -p "$T/outbox" "$T/api-in"
+printf 'shipment_id,order_number,scheduled_departure,direction,sku,lpn,quantity,quantity_unit\nSHP-9,PO-9,2026-11-23,LOADING,SKU-9,LPN-9,4,CASE\n' \
+	>"$T/api-in/api-1.csv"
 printf 'shipment_id,sku,quantity\nSHP-1,SKU-1,5\n' >"$T/outbox/plan-1.csv"
 sum=$(sha256sum <"$T/outbox/plan-1.csv")
 config "$CA_FILE" "smtps://127.0.0.1:$SMTPS_PORT"
@@ -116,7 +146,14 @@ step check-config check-config
 assert_eq "check-config with every secret exits 0" 0 "$RC"
 assert_match "check-config logged into IMAP, SMTP and SFTP" \
 	"ok +\[route down\] source srv:" "$T/logs/check-config.out"
-for i in 1 2 3; do step "once-$i" once; done
+step "once-1" once
+# The stand-in forgets its tokens: the agent fetches another (a refresh).
+printf 'expire-tokens\n' >"$T/kargo/faults"
+printf 'shipment_id,order_number,scheduled_departure,direction,sku,lpn,quantity,quantity_unit\nSHP-10,PO-10,2026-11-23,LOADING,SKU-9,LPN-10,4,CASE\n' \
+	>"$T/api-in/api-2.csv"
+for i in 2 3; do step "once-$i" once; done
+assert_eq "both files reached the stand-in's /v1/documents, with two tokens issued" "2 2" \
+	"$(grep -c '"path": "/v1/documents"' "$T/kargo/stored.jsonl") $(grep -c . "$T/kargo/tokens")"
 assert_eq "the file went outbox -> SMTP -> IMAP -> SFTP -> local intact" "$sum" \
 	"$(sha256sum <"$T/received/plan-1.csv" 2>/dev/null)"
 printf 'shipment_id,sku,quantity\nSHP-2,SKU-2,7\n' >"$T/outbox/plan-2.csv"
@@ -133,16 +170,21 @@ step list list
 step show show 1
 step check-config-2 check-config
 sqlite3 "$T/manifest.db" .dump >"$T/logs/manifest.dump"
-assert_eq "the manifest recorded the chain (6 files, 3 per file)" 6 "$(sql "select count(*) from files")"
+assert_eq "the manifest recorded the chain (6 files, 3 per file)" 6 "$(sql "select count(*) from files where route != 'api'")"
+assert_eq "the token cache beside the manifest is mode 600" 600 "$(stat -c %a "$T/manifest.db.token-kargo" 2>/dev/null)"
+SECRETS="$SECRETS
+$(cat "$T/kargo/tokens")"
 
 # The control: the search finds each secret where it belongs.
 assert_eq "the search finds the password in its file" 1 \
 	"$(grep -rlF -- "$PASSWORD" "$T/secrets/imap.secret" | wc -l | tr -d ' ')"
+assert_eq "the search finds a token the stand-in issued in the token cache" 1 \
+	"$(tail -1 "$T/kargo/tokens" | grep -lFf - "$T/manifest.db.token-kargo" | wc -l | tr -d ' ')"
 found=$(printf '%s\n' "$SECRETS" | while IFS= read -r s; do
-	grep -rlaF -- "$s" "$T/logs" "$T"/manifest.db* "$T/metrics.prom" "$T/spool" \
+	grep -rlaF --exclude=manifest.db.token-kargo -- "$s" "$T/logs" "$T"/manifest.db* "$T/metrics.prom" "$T/spool" \
 		"$T/received" "$T/stdout" "$T/stderr" 2>/dev/null
 done | sort -u)
-assert_eq "no password or passphrase in any output, log, manifest, metrics or spool file" "" "$found"
+assert_eq "no password, passphrase, client secret or token in any output, log, manifest, metrics or spool file" "" "$found"
 assert_eq "the files searched are there (logs of 9 steps, manifest, metrics)" "9 yes yes" \
 	"$(ls "$T/logs" | grep -c '\.err$') $([ -s "$T/manifest.db" ] && echo yes) $([ -s "$T/metrics.prom" ] && echo yes)"
 
@@ -158,6 +200,12 @@ assert_match "SMTP password file refused with its mode" \
 ka once
 assert_eq "loose password files: once refuses to start (78)" 78 "$RC"
 chmod 600 "$T/secrets/imap.secret" "$T/secrets/smtp.secret"
+chmod 640 "$KARGO_SECRET_FILE"
+ka check-config
+assert_eq "loose client secret file: check-config exits 78" 78 "$RC"
+assert_match "client secret file refused with its mode" \
+	"\[remote kargo\] client_secret_file: $KARGO_SECRET_FILE is readable by others \(mode 0640\)" "$T/stderr"
+chmod 600 "$KARGO_SECRET_FILE"
 chmod 644 "$T/secrets/id_pp"
 ka check-config
 assert_eq "loose SFTP key: check-config exits 69" 69 "$RC"
@@ -175,11 +223,12 @@ chmod 600 "$T/secrets/key.passphrase"
 "$servers/test-ca" "$T/other-ca"
 printf 'shipment_id,sku,quantity\nSHP-3,SKU-3,9\n' >"$T/outbox/plan-3.csv"
 msgs_before=$(find "$MAILDIR/new" "$MAILDIR/cur" -type f | wc -l | tr -d ' ')
-config "$T/other-ca/ca.crt" "smtp://127.0.0.1:$SMTP_PORT"
+config "$T/other-ca/ca.crt" "smtp://127.0.0.1:$SMTP_PORT" "$T/other-ca/ca.crt"
 ka check-config
 assert_eq "another CA: check-config exits 69" 69 "$RC"
 assert_match "IMAP (imaps) certificate refused" "FAIL +\[route intake\] source mailbox:INBOX: .*certificate" "$T/stdout"
 assert_match "SMTP (STARTTLS) certificate refused" "FAIL +\[route send\] dest mailer:intake: .*certificate" "$T/stdout"
+assert_match "HTTPS certificate refused" "FAIL +\[route api\] dest kargo:/v1/documents: .*certificate" "$T/stdout"
 ka once
 assert_eq "another CA: once exits 69" 69 "$RC"
 assert_match "the intake cycle fails on the certificate" "event=route_failed route=intake .*certificate" "$T/stderr"
