@@ -61,8 +61,7 @@ static int parse_timeout(const char *v, long *out)
 	return 0;
 }
 
-/* Problems with the secret file at PATH, or 0. */
-static int secret_mode_ok(const char *path, char *why, size_t whylen)
+int mailcfg_secret_ok(const char *path, char *why, size_t whylen)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
@@ -105,7 +104,7 @@ void mailcfg_check(const struct remote_config *rc, const struct mail_proto *p,
 		diag_add(d, "%s: [remote %s] user: missing required key", file, name);
 	if (user && !pw)
 		diag_add(d, "%s: [remote %s] password_file: missing required key", file, name);
-	if (pw && secret_mode_ok(pw, why, sizeof(why)) != 0)
+	if (pw && mailcfg_secret_ok(pw, why, sizeof(why)) != 0)
 		diag_add(d, "%s: [remote %s] password_file: %s", file, name, why);
 	const char *ca = section_get(&rc->sec, "ca_file", NULL);
 	if (ca && access(ca, R_OK) != 0)
@@ -121,29 +120,29 @@ void mailcfg_check(const struct remote_config *rc, const struct mail_proto *p,
 	curl_free(port);
 }
 
-int mailcfg_read_secret(const char *path, char **out, char *err)
+int mailcfg_read_secret(const char *key, const char *path, char **out, char *err)
 {
 	char why[ERRLEN];
-	if (secret_mode_ok(path, why, sizeof(why)) != 0) {
-		snprintf(err, ERRLEN, "password_file: %.480s", why);
+	if (mailcfg_secret_ok(path, why, sizeof(why)) != 0) {
+		snprintf(err, ERRLEN, "%s: %.480s", key, why);
 		return KA_PERMANENT;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, ERRLEN, "password_file: cannot open %s: %s", path, strerror(errno));
+		snprintf(err, ERRLEN, "%s: cannot open %s: %s", key, path, strerror(errno));
 		return KA_PERMANENT;
 	}
 	char *buf = xcalloc(1, SECRET_MAX + 1);
 	ssize_t n = read(fd, buf, SECRET_MAX);
 	close(fd);
 	if (n < 0) {
-		snprintf(err, ERRLEN, "password_file: cannot read %s: %s", path, strerror(errno));
+		snprintf(err, ERRLEN, "%s: cannot read %s: %s", key, path, strerror(errno));
 		free(buf);
 		return KA_PERMANENT;
 	}
 	buf[strcspn(buf, "\r\n")] = '\0';  /* the first line is the secret */
 	if (!*buf) {
-		snprintf(err, ERRLEN, "password_file: %s is empty", path);
+		snprintf(err, ERRLEN, "%s: %s is empty", key, path);
 		free(buf);
 		return KA_PERMANENT;
 	}
@@ -183,7 +182,7 @@ int mailcfg_load(const struct remote_config *rc, const struct mail_proto *p,
 		snprintf(err, ERRLEN, "[remote %s] password_file: missing required key", name);
 		goto out;
 	}
-	if (pw && mailcfg_read_secret(pw, &out->password, why) != 0) {
+	if (pw && mailcfg_read_secret("password_file", pw, &out->password, why) != 0) {
 		snprintf(err, ERRLEN, "[remote %.64s] %.400s", name, why);
 		goto out;
 	}

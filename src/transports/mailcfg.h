@@ -46,7 +46,13 @@ CURLcode mailcfg_apply(CURL *h, const struct mailcfg *m, const struct mail_proto
 int mailcfg_curl_error(const struct mailcfg *m, const struct mail_proto *p, CURLcode rc,
 		       const char *errbuf, const char *doing, char *err);
 
-/* Read a secret from PATH, refusing files readable by group or others. */
-int mailcfg_read_secret(const char *path, char **out, char *err);
+/* Whether PATH can hold a secret: a regular file that only its owner may
+ * read or write; 0, or -1 with the reason in WHY. Every transport that
+ * reads a secret file (IMAP, SMTP, HTTPS) checks it with this. */
+int mailcfg_secret_ok(const char *path, char *why, size_t whylen);
+
+/* Read a secret (the first line) from PATH, the value of KEY, refusing
+ * files readable by group or others; errors start with "KEY: ". */
+int mailcfg_read_secret(const char *key, const char *path, char **out, char *err);
 
 #endif

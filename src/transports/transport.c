@@ -11,6 +11,7 @@ static const struct transport_ops *const transports[] = {
 	&transport_sftp,
 	&transport_smtp,
 	&transport_imap,
+	&transport_https,
 	NULL,
 };
 
