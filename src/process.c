@@ -35,6 +35,8 @@ static void fail_file_after(struct pipeline *p, const struct route_config *r,
 	int attempts = f->attempts + (count ? 1 : 0);
 	int dead = rc == KA_PERMANENT || (count && attempts >= r->max_attempts);
 	int64_t delay = backoff(&a->cfg.agent, attempts > 0 ? attempts : 1);
+	if (wait > 0)
+		wait++;  /* now_s() is the second begun: no sooner than WAIT from now */
 	int64_t next = dead ? 0 : now_s() + (delay > wait ? delay : wait);
 	if (manifest_set_retry(&a->m, f->id, attempts, next, why, dead, err) != 0)
 		log_event(&a->lg, LOG_ERROR, "manifest_error", "file=%lld error=%s",
