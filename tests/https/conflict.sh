@@ -20,7 +20,7 @@ on_conflict = delivered"
 # First the app route alone: its file is appended.
 sed '/^\[route strict\]/,$d' "$T/routes.ini" | write_config
 ka once
-assert_eq "APPEND of new items: the file is done" done "$(sql "select state from files where route = 'app'")"
+assert_eq "APPEND of new items: the file is done" "done" "$(sql "select state from files where route = 'app'")"
 assert_eq "two documents stored" 2 "$(kq 'len(S)')"
 id=$(sql "select id from files where route = 'app'")
 ka resend "$id"

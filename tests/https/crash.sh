@@ -26,7 +26,7 @@ faults "delay 0.05 path /v1/documents"
 cp "$T/plan.csv" "$T/in/plan.csv"
 
 rnd() { echo $(( $(od -An -N4 -tu4 /dev/urandom) % $1 )); }
-settled() { [ "$(sql "select state from files" 2>/dev/null)" = done ]; }
+settled() { [ "$(sql "select state from files" 2>/dev/null)" = "done" ]; }
 kills=0 runs=0
 while ! settled && [ "$runs" -lt 60 ]; do
 	"$KA_BIN" -c "$T/agent.ini" once >>"$T/stdout" 2>>"$T/stderr" &

@@ -49,7 +49,7 @@ for c in "429 retry-after 3" "503 retry-after-date 3"; do
 	assert_eq "$name: next_attempt is at least Retry-After after the reply" yes \
 		"$(python3 -c "print('yes' if $next >= $end + $want else 'no: $next < $end + $want')")"
 	until_settled "$name" 10
-	assert_eq "$name: delivered once the wait was over" done "$(state "$name")"
+	assert_eq "$name: delivered once the wait was over" "done" "$(state "$name")"
 	g=$(gap "$name")
 	assert_eq "$name: the second request came at least ${want} s after the reply ($g s)" yes \
 		"$(python3 -c "print('yes' if $g >= $want else 'no')")"
@@ -63,7 +63,7 @@ for c in "status 500" "delay 4" "cut"; do
 	ka once
 	assert_eq "$name: not done after the fault ($c)" pending "$(state "$name")"
 	until_settled "$name" 10
-	assert_eq "$name: delivered by a later run" done "$(state "$name")"
+	assert_eq "$name: delivered by a later run" "done" "$(state "$name")"
 	# (a delayed reply is logged once the stand-in has slept, maybe after the retry)
 	i=0
 	while [ "$(kq "sum(r['fault'] == '$c path /v1/documents count 1' for r in R)")" = 0 ] && [ $i -lt 50 ]; do
@@ -86,7 +86,7 @@ assert_eq "the request was refused with that Correlation-Id" 422 \
 	"$(kq "[r['status'] for r in R if r['correlation_id'] == '$cid'][-1]")"
 ka resend "$id"
 assert_eq "resend exits 0" 0 "$RC"
-assert_eq "resend delivered the file" done "$(state bad)"
+assert_eq "resend delivered the file" "done" "$(state bad)"
 assert_eq "resend sent the document again with the same Correlation-Id" "[422, 200]" \
 	"$(kq "[r['status'] for r in R if r['correlation_id'] == '$cid']")"
 assert_eq "the document is stored" 1 "$(kq "sum(s['correlation_id'] == '$cid' for s in S)")"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared helpers of the HTTPS tests: the Kargo stand-in (tests/servers/
 # kargo-start) in $K, the agreed [remote kargo] section, and queries over
 # what the stand-in saw (requests.jsonl, stored.jsonl).
