@@ -34,7 +34,7 @@ while ! settled && [ "$runs" -lt 60 ]; do
 	ms=$(( 300 + $(rnd "$max_ms") ))
 	sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
 	kill -KILL "$apid" 2>/dev/null
-	wait "$apid"
+	wait "$apid" 2>/dev/null  # (no "Killed" line)
 	[ $? = 137 ] && kills=$((kills + 1))
 	runs=$((runs + 1))
 done
@@ -57,6 +57,10 @@ bound=$((kills * conns))
 [ "$repeats" -le "$bound" ] && ok "repeats $repeats <= kills x connections ($bound)" ||
 	fail "repeats $repeats > kills x connections ($bound)"
 assert_eq "the manifest: 400 requests done" 400 "$(sql "select count(*) from requests where state = 'done'")"
-assert_eq "tokens: one request (cached across the killed runs)" 1 "$(token_requests)"
-echo "kills $kills, shipments stored $(kq 'len({s["body"]["shipmentNumber"] for s in S})')/400, repeats $repeats (bound $bound, most arrivals of one id $most)"
+# One token, cached across the killed runs (two if a kill fell between the
+# first token's answer and its cache file).
+tokens=$(token_requests)
+[ "$tokens" -ge 1 ] && [ "$tokens" -le 2 ] && ok "tokens: $tokens request(s) for $runs runs" ||
+	fail "tokens: $tokens requests for $runs runs"
+echo "kills $kills, tokens $tokens, shipments stored $(kq 'len({s["body"]["shipmentNumber"] for s in S})')/400, repeats $repeats (bound $bound, most arrivals of one id $most)"
 finish
